@@ -1,0 +1,181 @@
+#include "checkpoint.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace dream::model {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+at::ScalarType scalar_type_of(DType d) {
+  switch (d) {
+    case DType::F32: return at::kFloat;
+    case DType::BF16: return at::kBFloat16;
+    case DType::F16: return at::kHalf;
+    default: throw std::invalid_argument(std::string("dtype ") + dtype_name(d) + " is not a float type");
+  }
+}
+
+// The shard holding each tensor: from the index's weight_map, or the single file.
+std::map<std::string, fs::path> locate_tensors(const fs::path& dir, std::vector<std::shared_ptr<SafetensorsFile>>& files,
+                                               std::map<fs::path, std::shared_ptr<SafetensorsFile>>& by_path) {
+  std::map<std::string, fs::path> where;
+  const fs::path index = dir / "model.safetensors.index.json", single = dir / "model.safetensors";
+  auto open = [&](const fs::path& p) {
+    if (!by_path.count(p)) {
+      if (!fs::exists(p)) throw std::runtime_error(p.string() + ": shard named in " + index.string() + " does not exist");
+      auto f = SafetensorsFile::open(p);
+      by_path[p] = f;
+      files.push_back(f);
+    }
+  };
+  if (fs::exists(index)) {
+    std::ifstream in(index);
+    json j;
+    try {
+      j = json::parse(in);
+    } catch (const json::parse_error& e) {
+      throw std::runtime_error(index.string() + ": invalid JSON: " + e.what());
+    }
+    if (!j.contains("weight_map") || !j["weight_map"].is_object())
+      throw std::runtime_error(index.string() + ": field 'weight_map' missing or not an object");
+    for (const auto& [name, shard] : j["weight_map"].items()) {
+      if (!shard.is_string()) throw std::runtime_error(index.string() + ": weight_map['" + name + "'] is not a file name");
+      const std::string file = shard.get<std::string>();
+      if (file.find('/') != std::string::npos || file == "..")
+        throw std::runtime_error(index.string() + ": weight_map['" + name + "'] = '" + file + "' is not a file in the folder");
+      where[name] = dir / file;
+      open(dir / file);
+    }
+    // A shard holding a tensor the index does not list is as suspicious as a missing one.
+    for (const auto& [p, f] : by_path)
+      for (const auto& [name, view] : f->tensors()) {
+        auto it = where.find(name);
+        if (it == where.end())
+          throw std::runtime_error(p.string() + ": tensor '" + name + "' is not listed in " + index.string());
+        if (it->second != p)
+          throw std::runtime_error(p.string() + ": tensor '" + name + "' also present, but the index places it in " +
+                                   it->second.string());
+      }
+  } else if (fs::exists(single)) {
+    open(single);
+    for (const auto& [name, view] : by_path[single]->tensors()) where[name] = single;
+  } else {
+    throw std::runtime_error(dir.string() + ": no model.safetensors or model.safetensors.index.json");
+  }
+  return where;
+}
+
+}  // namespace
+
+at::ScalarType scalar_type_from_name(const std::string& name) {
+  if (name == "float32" || name == "fp32" || name == "float") return at::kFloat;
+  if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
+  if (name == "float16" || name == "fp16" || name == "half") return at::kHalf;
+  throw std::invalid_argument("unknown dtype '" + name + "' (expected float32, bfloat16 or float16)");
+}
+
+std::string scalar_type_name(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kBFloat16: return "bfloat16";
+    case at::kHalf: return "float16";
+    default: return std::string(c10::toString(t));
+  }
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const DreamConfig& c) {
+  const int64_t H = c.hidden_size, I = c.intermediate_size, q = c.num_attention_heads * c.head_dim,
+                kv = c.num_key_value_heads * c.head_dim;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> t;
+  t.push_back({"model.embed_tokens.weight", {c.vocab_size, H}});
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    t.push_back({p + "input_layernorm.weight", {H}});
+    t.push_back({p + "self_attn.q_proj.weight", {q, H}});
+    t.push_back({p + "self_attn.q_proj.bias", {q}});
+    t.push_back({p + "self_attn.k_proj.weight", {kv, H}});
+    t.push_back({p + "self_attn.k_proj.bias", {kv}});
+    t.push_back({p + "self_attn.v_proj.weight", {kv, H}});
+    t.push_back({p + "self_attn.v_proj.bias", {kv}});
+    t.push_back({p + "self_attn.o_proj.weight", {H, q}});
+    t.push_back({p + "post_attention_layernorm.weight", {H}});
+    t.push_back({p + "mlp.gate_proj.weight", {I, H}});
+    t.push_back({p + "mlp.up_proj.weight", {I, H}});
+    t.push_back({p + "mlp.down_proj.weight", {H, I}});
+  }
+  t.push_back({"model.norm.weight", {H}});
+  if (!c.tie_word_embeddings) t.push_back({"lm_head.weight", {c.vocab_size, H}});
+  return t;
+}
+
+DreamWeights load_weights(const fs::path& dir, const DreamConfig& config, const LoadOptions& options) {
+  DreamWeights w;
+  std::map<fs::path, std::shared_ptr<SafetensorsFile>> by_path;
+  const auto where = locate_tensors(dir, w.files, by_path);
+  const at::ScalarType dtype = options.dtype.value_or(scalar_type_from_name(config.torch_dtype));
+
+  std::map<std::string, at::Tensor> bound;
+  std::set<std::string> expected_names;
+  for (const auto& [name, shape] : expected_tensors(config)) {
+    expected_names.insert(name);
+    auto it = where.find(name);
+    if (it == where.end()) throw std::runtime_error(dir.string() + ": tensor '" + name + "' is missing from the checkpoint");
+    const TensorView& view = by_path.at(it->second)->at(name);
+    if (view.shape != shape)
+      throw std::runtime_error(it->second.string() + ": tensor '" + name + "' has shape " + shape_text(view.shape) +
+                               ", expected " + shape_text(shape) + " from config.json");
+    at::ScalarType stored;
+    try {
+      stored = scalar_type_of(view.dtype);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(it->second.string() + ": tensor '" + name + "': " + e.what());
+    }
+    // from_blob over the read-only mapping: the weights are never written in place. A misaligned pointer
+    // (possible with a hand-made header) is copied so vectorised kernels see aligned data.
+    const bool aligned = reinterpret_cast<uintptr_t>(view.data) % dtype_size(view.dtype) == 0;
+    at::Tensor t = at::from_blob(const_cast<std::byte*>(view.data), view.shape, at::TensorOptions().dtype(stored));
+    if (!aligned) t = t.clone();
+    if (stored != dtype || options.device != at::kCPU) t = t.to(options.device, dtype);
+    bound[name] = t;
+  }
+  for (const auto& [name, file] : where)
+    if (!expected_names.count(name))
+      throw std::runtime_error(file.string() + ": unexpected tensor '" + name + "' (not part of a Dream model with this config)");
+
+  w.embed_tokens = bound.at("model.embed_tokens.weight");
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    LayerWeights l;
+    l.input_norm = bound.at(p + "input_layernorm.weight");
+    l.q_proj = bound.at(p + "self_attn.q_proj.weight");
+    l.q_bias = bound.at(p + "self_attn.q_proj.bias");
+    l.k_proj = bound.at(p + "self_attn.k_proj.weight");
+    l.k_bias = bound.at(p + "self_attn.k_proj.bias");
+    l.v_proj = bound.at(p + "self_attn.v_proj.weight");
+    l.v_bias = bound.at(p + "self_attn.v_proj.bias");
+    l.o_proj = bound.at(p + "self_attn.o_proj.weight");
+    l.post_attention_norm = bound.at(p + "post_attention_layernorm.weight");
+    l.gate_proj = bound.at(p + "mlp.gate_proj.weight");
+    l.up_proj = bound.at(p + "mlp.up_proj.weight");
+    l.down_proj = bound.at(p + "mlp.down_proj.weight");
+    w.layers.push_back(std::move(l));
+  }
+  w.final_norm = bound.at("model.norm.weight");
+  w.lm_head = config.tie_word_embeddings ? w.embed_tokens : bound.at("lm_head.weight");
+  return w;
+}
+
+}  // namespace dream::model

@@ -1,0 +1,53 @@
+#pragma once
+// The Dream network: a bidirectional Qwen2 transformer (reference section 2).
+#include <filesystem>
+#include <string>
+
+#include <ATen/ATen.h>
+
+#include "checkpoint.h"
+#include "config.h"
+
+namespace dream::model {
+
+class DreamModel {
+ public:
+  // Loads config.json and the weights of a Hugging Face model folder.
+  static DreamModel load(const std::filesystem::path& dir, const LoadOptions& options = {});
+  DreamModel(DreamConfig config, DreamWeights weights, std::string source);
+
+  const DreamConfig& config() const { return config_; }
+  const DreamWeights& weights() const { return weights_; }
+  at::ScalarType dtype() const { return weights_.embed_tokens.scalar_type(); }
+  at::Device device() const { return weights_.embed_tokens.device(); }
+  const std::string& source() const { return source_; }
+  // A 64-bit content hash of config and every weight byte (hex), for caches and provenance.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+  // Last hidden states before the final norm.
+  // ids: [B, N] int64. positions: [B, N] int64, or undefined for 0..N-1. mask: bool [B, 1, N, N] (true =
+  // may attend), or undefined for full attention. Returns [B, N, H] in the model dtype.
+  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const;
+
+  // Final norm + lm_head over hidden states [..., H] -> logits [..., V] (UNshifted: row i predicts token i+1).
+  at::Tensor logits_from_hidden(const at::Tensor& hidden) const;
+
+  // Full forward: logits [B, N, V], unshifted, in the model dtype.
+  at::Tensor forward(const at::Tensor& ids, const at::Tensor& positions = {}, const at::Tensor& mask = {}) const;
+
+ private:
+  DreamConfig config_;
+  DreamWeights weights_;
+  std::string source_;
+  std::string fingerprint_;
+};
+
+// Left-padding helpers shared by generation and likelihood scoring (reference section 2, "Positions and padding").
+struct PaddingLayout {
+  at::Tensor positions;  // [B, N] int64 = cumsum(mask) - 1 with padded slots set to 1; undefined when no padding
+  at::Tensor mask;       // bool [B, 1, N, N] = m_i AND m_j; undefined when no padding
+};
+// attention_mask: [B, N] (1 = real token). Without any zero, both outputs are undefined (full attention).
+PaddingLayout padding_layout(const at::Tensor& attention_mask);
+
+}  // namespace dream::model

@@ -1,0 +1,203 @@
+#include "generate.h"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "torch_compat.h"
+
+namespace dream::model {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+[[noreturn]] void bad_field(const std::string& field, const nlohmann::json& value, const std::string& why) {
+  throw std::invalid_argument("params." + field + " = " + value.dump() + ": " + why);
+}
+
+template <typename T>
+T number_field(const nlohmann::json& j, const char* field) {
+  const auto& v = j.at(field);
+  if constexpr (std::is_integral_v<T>) {
+    if (!v.is_number_integer()) bad_field(field, v, "expected an integer");
+  } else {
+    if (!v.is_number()) bad_field(field, v, "expected a number");
+  }
+  return v.get<T>();
+}
+
+}  // namespace
+
+GenerationParams GenerationParams::dream_compat() {
+  GenerationParams p;
+  p.temperature = 1.0;
+  p.top_k = 50;
+  p.top_p = 1.0;
+  return p;
+}
+
+void GenerationParams::validate() const {
+  auto bad = [](const std::string& f, const std::string& v, const std::string& why) {
+    throw std::invalid_argument("params." + f + " = " + v + ": " + why);
+  };
+  if (max_new_tokens < 1) bad("max_new_tokens", std::to_string(max_new_tokens), "must be at least 1");
+  if (steps < 1) bad("steps", std::to_string(steps), "must be at least 1");
+  if (!(eps > 0 && eps < 1)) bad("eps", std::to_string(eps), "must be in (0, 1)");
+  if (!(temperature >= 0)) bad("temperature", std::to_string(temperature), "must be >= 0");
+  if (top_p && !(*top_p > 0 && *top_p <= 1)) bad("top_p", std::to_string(*top_p), "must be in (0, 1]");
+  if (top_k && *top_k < 1) bad("top_k", std::to_string(*top_k), "must be at least 1");
+  if (alg_temp && !(*alg_temp >= 0)) bad("alg_temp", std::to_string(*alg_temp), "must be >= 0");
+}
+
+GenerationParams params_from_json(const nlohmann::json& j, const GenerationParams& base, int64_t prompt_length) {
+  if (!j.is_object()) throw std::invalid_argument("params must be an object, got " + j.dump());
+  static const char* known[] = {"max_new_tokens", "max_length", "steps", "eps", "alg", "alg_temp", "temperature",
+                                "top_p", "top_k", "seed", "output_history", "preset", "return_dict_in_generate"};
+  for (const auto& [key, value] : j.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (!ok) bad_field(key, value, "unknown parameter");
+  }
+  GenerationParams p = base;
+  if (j.contains("max_new_tokens") && !j["max_new_tokens"].is_null()) {
+    p.max_new_tokens = number_field<int64_t>(j, "max_new_tokens");
+  } else if (j.contains("max_length") && !j["max_length"].is_null()) {
+    const int64_t max_length = number_field<int64_t>(j, "max_length");
+    if (max_length <= prompt_length)
+      bad_field("max_length", j["max_length"], "must exceed the prompt length " + std::to_string(prompt_length));
+    p.max_new_tokens = max_length - prompt_length;
+  }
+  if (j.contains("steps")) p.steps = number_field<int64_t>(j, "steps");
+  if (j.contains("eps")) p.eps = number_field<double>(j, "eps");
+  if (j.contains("alg")) {
+    if (!j["alg"].is_string()) bad_field("alg", j["alg"], "expected a string");
+    try {
+      p.alg = alg_from_name(j["alg"].get<std::string>());
+    } catch (const std::exception& e) {
+      bad_field("alg", j["alg"], e.what());
+    }
+  }
+  auto optional_number = [&](const char* field, auto& target) {
+    if (!j.contains(field)) return;
+    if (j[field].is_null()) {
+      target.reset();
+      return;
+    }
+    using T = typename std::remove_reference_t<decltype(target)>::value_type;
+    target = number_field<T>(j, field);
+  };
+  optional_number("alg_temp", p.alg_temp);
+  optional_number("top_p", p.top_p);
+  optional_number("top_k", p.top_k);
+  if (j.contains("temperature")) p.temperature = j["temperature"].is_null() ? 0.0 : number_field<double>(j, "temperature");
+  if (j.contains("seed")) p.seed = number_field<uint64_t>(j, "seed");
+  if (j.contains("output_history")) p.output_history = j["output_history"].get<bool>();
+  p.validate();
+  return p;
+}
+
+nlohmann::json params_to_json(const GenerationParams& p) {
+  auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
+  return {{"max_new_tokens", p.max_new_tokens}, {"steps", p.steps}, {"eps", p.eps},
+          {"alg", alg_name(p.alg)},             {"alg_temp", opt(p.alg_temp)}, {"temperature", p.temperature},
+          {"top_p", opt(p.top_p)},              {"top_k", opt(p.top_k)},       {"seed", p.seed}};
+}
+
+GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& input_ids, const at::Tensor& attention_mask_in,
+                                    const GenerationParams& params, const GenerationHooks& hooks, const at::Tensor& answer_init) {
+  params.validate();
+  if (input_ids.dim() != 2) throw std::invalid_argument("input_ids must be [B, P]");
+  const DreamConfig& cfg = model.config();
+  const at::Device device = model.device();
+  const int64_t B = input_ids.size(0), P = input_ids.size(1), N = P + params.max_new_tokens;
+  if (N > cfg.max_position_embeddings)
+    throw std::invalid_argument("prompt " + std::to_string(P) + " + max_new_tokens " + std::to_string(params.max_new_tokens) +
+                                " exceeds max_position_embeddings " + std::to_string(cfg.max_position_embeddings));
+  const auto long_opts = at::TensorOptions().dtype(at::kLong).device(device);
+
+  at::Tensor x = at::cat({input_ids.to(long_opts), at::full({B, params.max_new_tokens}, cfg.mask_token_id, long_opts)}, 1);
+  at::Tensor fixed_answer;  // bool [B, N]: positions whose token the caller fixed (infilling)
+  if (answer_init.defined()) {
+    if (answer_init.sizes() != at::IntArrayRef{B, params.max_new_tokens})
+      throw std::invalid_argument("answer_init must be [B, max_new_tokens]");
+    x.narrow(1, P, params.max_new_tokens).copy_(answer_init);
+    fixed_answer = at::zeros({B, N}, long_opts.dtype(at::kBool));
+    fixed_answer.narrow(1, P, params.max_new_tokens).copy_(answer_init.to(device) != cfg.mask_token_id);
+  }
+  const at::Tensor fixed_values = answer_init.defined() ? x.clone() : at::Tensor();
+
+  PaddingLayout padding;
+  if (attention_mask_in.defined())
+    padding = padding_layout(at::cat({attention_mask_in.to(long_opts), at::ones({B, params.max_new_tokens}, long_opts)}, 1));
+
+  at::Generator gen = compat::make_cpu_generator(params.seed);
+  const at::Tensor timesteps = at::linspace(1.0, params.eps, params.steps + 1, at::TensorOptions().dtype(at::kFloat));
+  const float* ts = timesteps.data_ptr<float>();
+
+  GenerationOutput out;
+  if (hooks.tokens) hooks.tokens(-1, x, at::Tensor());
+  for (int64_t i = 0; i < params.steps; ++i) {
+    const bool last = i == params.steps - 1;
+    auto t0 = Clock::now();
+    const at::Tensor masked = x == cfg.mask_token_id;  // [B, N]; a prompt token equal to the mask id counts too
+    // Masked position p is predicted by logit row p - 1 (row 0 for p = 0): the shift of the AR convention.
+    const at::Tensor flat_positions = masked.reshape(-1).nonzero().squeeze(-1);  // row-major b * N + p
+    const at::Tensor hidden = model.hidden_states(x, padding.positions, padding.mask);
+    at::Tensor shifted_logits, mask_logits;
+    auto logits_rows = [&](const at::Tensor& flat) {
+      const at::Tensor p = flat.remainder(N);
+      const at::Tensor rows = flat - (p > 0).to(at::kLong);
+      return model.logits_from_hidden(hidden.reshape({B * N, -1}).index_select(0, rows));
+    };
+    if (hooks.logits || hooks.tokens) {
+      const at::Tensor full = model.logits_from_hidden(hidden);
+      shifted_logits = at::cat({full.narrow(1, 0, 1), full.narrow(1, 0, N - 1)}, 1);
+      if (hooks.logits) shifted_logits = hooks.logits(i, x, shifted_logits);
+      mask_logits = shifted_logits.reshape({B * N, -1}).index_select(0, flat_positions);
+    }
+    const float t = ts[i], s = ts[i + 1];
+    out.timing.forward_passes += 1;
+
+    if (params.alg == Alg::Origin) {
+      // Draw the reveal lottery for every masked position first (same order of random draws as the official code).
+      const int64_t M = flat_positions.size(0);
+      // The official code draws the lottery on the last step too (against probability 1): keep the draw so
+      // the random stream stays aligned with it.
+      const at::Tensor draw = at::rand({M}, gen, at::TensorOptions().dtype(at::kFloat)).to(device);
+      const at::Tensor reveal = last ? at::ones({M}, long_opts.dtype(at::kBool)) : draw < (1.0f - s / t);
+      const at::Tensor revealed_flat = flat_positions.masked_select(reveal);
+      const at::Tensor logits = mask_logits.defined() ? mask_logits.index({reveal}) : logits_rows(revealed_flat);
+      out.timing.forward_ms += ms_since(t0);
+      t0 = Clock::now();
+      const TokenSample sample = sample_tokens(logits, params.token_sampling(), params.alg, gen);
+      x.view(-1).index_copy_(0, revealed_flat, sample.tokens);
+    } else {
+      const at::Tensor logits = mask_logits.defined() ? mask_logits : logits_rows(flat_positions);
+      out.timing.forward_ms += ms_since(t0);
+      t0 = Clock::now();
+      const TokenSample sample = sample_tokens(logits, params.token_sampling(), params.alg, gen);
+      const int64_t k = tokens_to_reveal(flat_positions.size(0), B, t, s, last);
+      if (k > 0) {
+        at::Tensor confidence = at::full({B * N}, -std::numeric_limits<double>::infinity(),
+                                         at::TensorOptions().dtype(logits.scalar_type()).device(device));
+        confidence.index_copy_(0, flat_positions, sample.confidence);
+        // As in the official code, a chosen position that was not masked (k exceeds this row's masked count)
+        // receives the mask token: rows with fewer masks than the batch average get tokens re-masked.
+        at::Tensor proposal = at::full({B * N}, cfg.mask_token_id, long_opts);
+        proposal.index_copy_(0, flat_positions, sample.tokens);
+        const at::Tensor chosen = choose_positions(confidence.view({B, N}), std::min<int64_t>(k, N), params.alg_temp, gen);
+        x.scatter_(1, chosen, proposal.view({B, N}).gather(1, chosen));
+      }
+    }
+    if (fixed_answer.defined()) x = at::where(fixed_answer, fixed_values, x);
+    if (hooks.tokens) hooks.tokens(i, x, shifted_logits);
+    if (params.output_history) out.history.push_back(x.clone());
+    out.timing.sampling_ms += ms_since(t0);
+  }
+  out.sequences = x;
+  return out;
+}
+
+}  // namespace dream::model

@@ -1,0 +1,11 @@
+#pragma once
+#include <ATen/ATen.h>
+
+namespace dream::model::ops {
+
+// RMSNorm as Dream computes it: in fp32, y = x * rsqrt(mean(x^2) + eps), cast back to x's dtype, THEN
+// multiplied by the weight in that dtype (the order matters for bf16 bit-exactness).
+// x: [..., H] any float dtype; weight: [H] same dtype. Returns x's shape and dtype.
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+}  // namespace dream::model::ops
