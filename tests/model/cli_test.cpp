@@ -1,0 +1,102 @@
+// `dream-eval generate` and `make-model` as users script them: the golden request in, the golden ids out;
+// bad input gives a non-zero exit and one line naming the problem.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_paths.h"
+
+namespace dream {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+struct Result {
+  int code;
+  std::string err;
+};
+
+Result run(const std::string& args) {
+  const fs::path err = fs::temp_directory_path() / ("dream-cli-err-" + std::to_string(::getpid()));
+  const int status = std::system((test::dream_eval_bin().string() + " " + args + " 2>" + err.string()).c_str());
+  std::ifstream in(err);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {WEXITSTATUS(status), ss.str()};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(test::dream_eval_bin())) GTEST_SKIP() << "dream-eval not built";
+    dir_ = fs::temp_directory_path() / ("dream-cli-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(Cli, GenerateReproducesAGoldenCaseThroughFiles) {
+  const fs::path tiny = test::golden_dir() / "dream-tiny-a";
+  DREAM_REQUIRE_PATH(tiny / "cases.json");
+  std::ifstream in(tiny / "cases.json");
+  const json c = json::parse(in)["cases"][0];
+  json params = c["params"];
+  params["preset"] = "dream_compat";
+  std::ofstream(dir_ / "req.json") << json{{"input_ids", c["input_ids"]}, {"attention_mask", c["attention_mask"]}, {"params", params}};
+  const Result r = run("generate --model " + tiny.string() + " --request " + (dir_ / "req.json").string() + " --output " +
+                       (dir_ / "out.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream out(dir_ / "out.json");
+  const json o = json::parse(out);
+  EXPECT_EQ(o["sequences"], c["sequences"]);
+  EXPECT_EQ(o["history"], c["history"]);
+}
+
+TEST_F(Cli, MakeModelWritesALoadableShardedCheckpoint) {
+  const fs::path m = dir_ / "m";
+  ASSERT_EQ(run("make-model --output " + m.string() + " --vocab 50 --hidden 32 --heads 4 --kv-heads 1 --shards 2").code, 0);
+  EXPECT_TRUE(fs::exists(m / "model.safetensors.index.json"));
+  std::ofstream(dir_ / "req.json") << R"({"input_ids": [[1, 2, 3]], "params": {"max_new_tokens": 5, "steps": 5, "alg": "entropy"}})";
+  const Result r = run("generate --model " + m.string() + " --request " + (dir_ / "req.json").string() + " --output " +
+                       (dir_ / "out.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream out(dir_ / "out.json");
+  const json o = json::parse(out);
+  EXPECT_EQ(o["sequences"][0].size(), 8u);
+  EXPECT_EQ(o["history"].size(), 5u);
+}
+
+TEST_F(Cli, BadInputGivesOneClearLine) {
+  const fs::path m = dir_ / "m";
+  ASSERT_EQ(run("make-model --output " + m.string()).code, 0);
+  auto gen = [&](const std::string& request) {
+    std::ofstream(dir_ / "req.json") << request;
+    return run("generate --model " + m.string() + " --request " + (dir_ / "req.json").string() + " --output " +
+               (dir_ / "out.json").string());
+  };
+  Result r = gen(R"({"input_ids": [[1, 2], [3]]})");
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("field 'input_ids': row 1 is not a list of 2 ids"));
+  r = gen(R"({"input_ids": [[1, 2]], "params": {"alg": "fastest"}})");
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("params.alg = \"fastest\""));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = gen(R"({"input_ids": [[1, 2]], )");
+  EXPECT_THAT(r.err, HasSubstr("req.json: invalid JSON"));
+  fs::remove(m / "model.safetensors");
+  std::ofstream(m / "model.safetensors") << "garbage!!garbage";
+  r = gen(R"({"input_ids": [[1, 2]]})");
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("model.safetensors: header length"));
+  EXPECT_FALSE(fs::exists(dir_ / "out.json"));
+}
+
+}  // namespace
+}  // namespace dream
