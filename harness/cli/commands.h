@@ -7,6 +7,7 @@ namespace dream::cli {
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
+void add_train_command(CLI::App& app);        // trains the project's small planning model (train/)
 void add_tokenize_command(CLI::App& app);     // JSONL text -> ids (model/tokenizer)
 void add_detokenize_command(CLI::App& app);   // JSONL ids -> text (model/tokenizer)
 
