@@ -35,8 +35,8 @@ TokenizedExample tokenize_example(const tokenizer::Tokenizer& tok, PlanningTask 
   return ex;
 }
 
-PlanningBatches::PlanningBatches(tokenizer::Tokenizer tok, DataOptions options, int64_t eos_id, uint64_t seed)
-    : tok_(std::move(tok)), options_(std::move(options)), eos_id_(eos_id), rng_(seed) {
+PlanningBatches::PlanningBatches(tokenizer::Tokenizer tok, DataOptions options, int64_t eos_id, int64_t bos_id, uint64_t seed)
+    : tok_(std::move(tok)), options_(std::move(options)), eos_id_(eos_id), bos_id_(bos_id), rng_(seed) {
   double total = 0;
   for (const auto& m : options_.mix) {
     if (!(m.weight >= 0)) throw std::invalid_argument(planning_task_name(m.task) + ": task weight must be >= 0");
@@ -45,11 +45,13 @@ PlanningBatches::PlanningBatches(tokenizer::Tokenizer tok, DataOptions options, 
   if (!(total > 0)) throw std::invalid_argument("training data: the task mix has no positive weight");
 }
 
+double PlanningBatches::uniform() { return static_cast<double>(rng_.next() >> 11) * 0x1.0p-53; }
+
 TrainingBatch PlanningBatches::next(int64_t batch_size) {
   // Task by weight, from a uniform draw in [0, total).
   double total = 0;
   for (const auto& m : options_.mix) total += m.weight;
-  double u = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53 * total;
+  double u = uniform() * total;
   last_task_ = options_.mix.back().task;
   for (const auto& m : options_.mix) {
     if (u < m.weight) {
@@ -62,10 +64,11 @@ TrainingBatch PlanningBatches::next(int64_t batch_size) {
   const auto instances = generate_planning_instances(last_task_, static_cast<int>(batch_size), rng_.next(), options_.instances);
   std::vector<std::vector<int64_t>> rows;
   for (const auto& inst : instances) {
-    const bool compact = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53 < options_.compact_join_fraction;
+    const bool compact = uniform() < options_.compact_join_fraction;
     const std::string prompt =
         planning_prompt(last_task_, inst.input, {}, compact ? ZeroShotJoin::Compact : ZeroShotJoin::Upstream);
     TokenizedExample ex = tokenize_example(tok_, last_task_, prompt, inst.output, eos_id_);
+    if (uniform() < options_.bos_fraction) ex.prompt.insert(ex.prompt.begin(), bos_id_);
     ex.prompt.insert(ex.prompt.end(), ex.answer.begin(), ex.answer.end());
     rows.push_back(std::move(ex.prompt));
   }

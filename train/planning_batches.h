@@ -23,6 +23,7 @@ struct DataOptions {
   std::vector<TaskWeight> mix = {{PlanningTask::Sudoku4x4, 1.0}};  // tasks and their shares (one task per batch)
   InstanceOptions instances;                                        // generator settings
   double compact_join_fraction = 0.5;  // share of prompts joined with two newlines instead of upstream's four
+  double bos_fraction = 0.5;           // share of prompts starting with <|beginoftext|> (lm-eval's Dream wrapper adds it)
 };
 
 // [B, N] int64 ids and [B, N] int64 attention mask (1 = real) of left-padded rows.
@@ -43,15 +44,17 @@ TokenizedExample tokenize_example(const tokenizer::Tokenizer& tok, PlanningTask 
 
 class PlanningBatches {
  public:
-  PlanningBatches(tokenizer::Tokenizer tok, DataOptions options, int64_t eos_id, uint64_t seed);
+  PlanningBatches(tokenizer::Tokenizer tok, DataOptions options, int64_t eos_id, int64_t bos_id, uint64_t seed);
   // B fresh examples of one task (drawn by the mix weights), as a TrainingBatch.
   TrainingBatch next(int64_t batch_size);
   PlanningTask last_task() const { return last_task_; }
 
  private:
+  double uniform();  // in [0, 1), from rng_
+
   tokenizer::Tokenizer tok_;
   DataOptions options_;
-  int64_t eos_id_;
+  int64_t eos_id_, bos_id_;
   datasets::SplitMix64 rng_;
   PlanningTask last_task_ = PlanningTask::Sudoku4x4;
 };

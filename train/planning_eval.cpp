@@ -10,19 +10,20 @@ namespace dream::train {
 
 PlanningEvalResult evaluate_planning(const model::DreamModel& net, const tokenizer::Tokenizer& tok, PlanningTask task,
                                      const std::vector<datasets::PlanningInstance>& items, model::GenerationParams params,
-                                     int64_t batch_size, const std::vector<datasets::PlanningInstance>& shots,
-                                     ZeroShotJoin join) {
+                                     const PromptStyle& style, int64_t batch_size) {
   if (batch_size < 1) throw std::invalid_argument("evaluation batch size must be >= 1, got " + std::to_string(batch_size));
   at::NoGradGuard no_grad;
   params.max_new_tokens = planning_answer_tokens(task);
   const int64_t pad = net.config().pad_token_id;
+  if (style.bos && !tok.special_ids().bos) throw std::invalid_argument("evaluate_planning: the tokenizer has no bos token");
   PlanningEvalResult result;
   for (size_t begin = 0; begin < items.size(); begin += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(items.size(), begin + static_cast<size_t>(batch_size));
     std::vector<std::vector<int64_t>> prompts;
     for (size_t i = begin; i < end; ++i) {
       std::vector<int64_t> ids;
-      for (int32_t id : tok.encode(planning_prompt(task, items[i].input, shots, join))) ids.push_back(id);
+      if (style.bos) ids.push_back(*tok.special_ids().bos);
+      for (int32_t id : tok.encode(planning_prompt(task, items[i].input, style.shots, style.join))) ids.push_back(id);
       prompts.push_back(std::move(ids));
     }
     const PaddedRows padded = left_pad(prompts, pad);

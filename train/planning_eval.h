@@ -21,13 +21,18 @@ struct PlanningEvalResult {
   double accuracy() const { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0; }
 };
 
-// Generates an answer for every item (0-shot prompt with `join`, or `shots` exemplars) with `params`
-// (max_new_tokens is set to the task's answer length), in batches of `batch_size` left-padded prompts, and
-// scores each with planning_answer_correct. Runs without autograd.
+// How prompts are laid out.
+struct PromptStyle {
+  std::vector<datasets::PlanningInstance> shots;  // exemplars, in upstream's layout
+  ZeroShotJoin join = ZeroShotJoin::Upstream;     // layout without exemplars
+  bool bos = false;                               // start with the tokenizer's bos token (lm-eval's Dream wrapper)
+};
+
+// Generates an answer for every item with `params` (max_new_tokens is set to the task's answer length), in
+// batches of `batch_size` left-padded prompts, and scores each with planning_answer_correct. No autograd.
 PlanningEvalResult evaluate_planning(const model::DreamModel& net, const tokenizer::Tokenizer& tok, PlanningTask task,
                                      const std::vector<datasets::PlanningInstance>& items, model::GenerationParams params,
-                                     int64_t batch_size = 64, const std::vector<datasets::PlanningInstance>& shots = {},
-                                     ZeroShotJoin join = ZeroShotJoin::Upstream);
+                                     const PromptStyle& style = {}, int64_t batch_size = 64);
 
 // The {"input", "output"} records of a Dream planning file (jsonl); errors name the file, line and field.
 std::vector<datasets::PlanningInstance> read_planning_file(const std::filesystem::path& path);

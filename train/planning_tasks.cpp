@@ -107,4 +107,15 @@ std::vector<datasets::PlanningInstance> generate_planning_instances(PlanningTask
   return out;
 }
 
+std::vector<std::string> planning_vocabulary_corpus() {
+  std::vector<std::string> texts;
+  for (PlanningTask task : all_planning_tasks()) {
+    const auto sample = generate_planning_instances(task, 2, /*seed=*/1);
+    for (ZeroShotJoin join : {ZeroShotJoin::Upstream, ZeroShotJoin::Compact})
+      texts.push_back(planning_prompt(task, sample[0].input, {}, join) + sample[0].output);
+    texts.push_back(planning_prompt(task, sample[1].input, {sample[0]}) + sample[1].output);
+  }
+  return texts;
+}
+
 }  // namespace dream::train

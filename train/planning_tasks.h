@@ -53,4 +53,9 @@ struct InstanceOptions {
 std::vector<datasets::PlanningInstance> generate_planning_instances(PlanningTask task, int count, uint64_t seed,
                                                                     const InstanceOptions& options = {});
 
+// Texts a vocabulary for these tasks is learned from: every task's prompt in each layout (0-shot joins and
+// one exemplar) with sample answers. Digits are single pieces under Qwen2's split, so only the template
+// words get merged and the vocabulary does not depend on the instances drawn.
+std::vector<std::string> planning_vocabulary_corpus();
+
 }  // namespace dream::train

@@ -22,20 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Texts whose pieces the vocabulary is learned from: every task's prompt in each layout with a sample
-// answer. Digits are single pieces under Qwen2's split, so only the template words get merged and the
-// vocabulary does not depend on the instances drawn.
-std::vector<std::string> vocabulary_corpus() {
-  std::vector<std::string> texts;
-  for (PlanningTask task : all_planning_tasks()) {
-    const auto sample = generate_planning_instances(task, 2, /*seed=*/1);
-    for (ZeroShotJoin join : {ZeroShotJoin::Upstream, ZeroShotJoin::Compact})
-      texts.push_back(planning_prompt(task, sample[0].input, {}, join) + sample[0].output);
-    texts.push_back(planning_prompt(task, sample[1].input, {sample[0]}) + sample[1].output);
-  }
-  return texts;
-}
-
 model::DreamConfig planning_config(const ModelShape& s, const VocabularyIds& ids, const std::string& dtype) {
   model::DreamConfig c;
   c.vocab_size = ids.vocab_size;
@@ -97,7 +83,8 @@ json options_to_json(const TrainOptions& o) {
                      {"max_positions", o.shape.max_positions}}},
           {"data", {{"mix", mix}, {"sudoku_min_givens", o.data.instances.sudoku_min_givens},
                     {"sudoku_max_givens", o.data.instances.sudoku_max_givens},
-                    {"compact_join_fraction", o.data.compact_join_fraction}}},
+                    {"compact_join_fraction", o.data.compact_join_fraction},
+                    {"bos_fraction", o.data.bos_fraction}}},
           {"bpe_max_merges", o.bpe_max_merges},
           {"weighting", weighting_name(o.weighting)},
           {"noise_eps", o.noise_eps},
@@ -135,7 +122,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
   const at::Device device(o.device);
 
   fs::create_directories(o.output);
-  const ByteLevelBpe bpe = learn_byte_level_bpe(vocabulary_corpus(), o.bpe_max_merges, /*min_count=*/1);
+  const ByteLevelBpe bpe = learn_byte_level_bpe(planning_vocabulary_corpus(), o.bpe_max_merges, /*min_count=*/1);
   const VocabularyIds ids = write_tokenizer_files(o.output, bpe);
   const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(o.output);
   const model::DreamConfig config = planning_config(o.shape, ids, o.save_dtype);
@@ -154,7 +141,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
     return model::DreamModel(config, model::bind_weights(config, cast), "training step");
   };
   AdamW optimizer(params.list, params.decay, o.adamw);
-  PlanningBatches batches(tok, o.data, ids.eos, o.seed ^ 0xda7a5eedULL);
+  PlanningBatches batches(tok, o.data, ids.eos, ids.bos, o.seed ^ 0xda7a5eedULL);
   at::Generator noise_gen = model::compat::make_cpu_generator(o.seed ^ 0x5eed0001ULL);
 
   TrainSummary summary;
@@ -187,7 +174,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
       const PlanningEvalResult r = evaluate_planning(net, tok, task, items, gp);
       eval_csv << step << "," << planning_task_name(task) << ",entropy," << gp.steps << "," << r.correct << "," << r.total
                << "," << r.accuracy() << std::endl;
-      log << "  step " << step << " validation " << planning_task_name(task) << ": " << r.correct << "/" << r.total << "\n";
+      log << "  step " << step << " validation " << planning_task_name(task) << ": " << r.correct << "/" << r.total << std::endl;
       if (task == validation.front().first) summary.final_accuracy = r.accuracy();
     }
   };
@@ -222,7 +209,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
                     sum_loss / in_interval, sum_ce / in_interval, sum_norm / in_interval, seconds());
       loss_csv << line << std::endl;
       log << "step " << (step + 1) << " loss " << sum_loss / in_interval << " ce " << sum_ce / in_interval << " lr " << lr
-          << " " << static_cast<int64_t>(seconds()) << "s\n";
+          << " " << static_cast<int64_t>(seconds()) << "s" << std::endl;
       sum_loss = sum_ce = sum_norm = 0;
       in_interval = 0;
     }

@@ -31,6 +31,7 @@ struct TrainCommandOptions {
   int64_t eval_skip = 8;
   int64_t eval_shots = 0;
   std::string eval_join = "upstream";
+  bool eval_bos = false;
   std::vector<int64_t> eval_steps = {1, 2, 4, 8, 12, 24};
   std::vector<std::string> eval_algs = {"origin", "maskgit_plus", "topk_margin", "entropy"};
   std::string eval_output;
@@ -76,14 +77,16 @@ void run_evaluate(const TrainCommandOptions& o) {
   if (o.eval_skip < o.eval_shots || o.eval_skip > static_cast<int64_t>(all.size()))
     throw std::runtime_error(o.eval_file + ": --eval-skip " + std::to_string(o.eval_skip) + " must be between --eval-shots " +
                              std::to_string(o.eval_shots) + " and the " + std::to_string(all.size()) + " records");
-  const std::vector<datasets::PlanningInstance> shots(all.begin(), all.begin() + o.eval_shots);
+  train::PromptStyle style;
+  style.shots.assign(all.begin(), all.begin() + o.eval_shots);
   const std::vector<datasets::PlanningInstance> items(all.begin() + o.eval_skip, all.end());
   if (o.eval_join != "upstream" && o.eval_join != "compact")
     throw std::runtime_error("--eval-join '" + o.eval_join + "' (known: upstream, compact)");
-  const auto join = o.eval_join == "compact" ? train::ZeroShotJoin::Compact : train::ZeroShotJoin::Upstream;
+  style.join = o.eval_join == "compact" ? train::ZeroShotJoin::Compact : train::ZeroShotJoin::Upstream;
+  style.bos = o.eval_bos;
 
   std::ostringstream csv;
-  csv << "task,alg,steps,new_tokens,shots,join,correct,total,accuracy,seconds\n";
+  csv << "task,alg,steps,new_tokens,shots,join,bos,correct,total,accuracy,seconds\n";
   std::printf("%-10s %-13s %6s %9s\n", "task", "alg", "steps", "accuracy");
   for (const std::string& alg : o.eval_algs) {
     for (int64_t steps : o.eval_steps) {
@@ -92,10 +95,10 @@ void run_evaluate(const TrainCommandOptions& o) {
       params.steps = steps;
       params.seed = o.eval_seed;
       const auto t0 = std::chrono::steady_clock::now();
-      const train::PlanningEvalResult r = train::evaluate_planning(net, tok, task, items, params, 64, shots, join);
+      const train::PlanningEvalResult r = train::evaluate_planning(net, tok, task, items, params, style);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       csv << o.eval_task << "," << alg << "," << steps << "," << train::planning_answer_tokens(task) << "," << o.eval_shots
-          << "," << o.eval_join << "," << r.correct << "," << r.total << "," << r.accuracy() << "," << secs << "\n";
+          << "," << o.eval_join << "," << o.eval_bos << "," << r.correct << "," << r.total << "," << r.accuracy() << "," << secs << "\n";
       std::printf("%-10s %-13s %6lld %8.1f%%  (%lld/%lld, %.1f s)\n", o.eval_task.c_str(), alg.c_str(),
                   static_cast<long long>(steps), 100.0 * r.accuracy(), static_cast<long long>(r.correct),
                   static_cast<long long>(r.total), secs);
@@ -120,6 +123,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--tasks", o->tasks, "Task mix, TASK[:WEIGHT] (sudoku4x4, cd3, cd4, cd5)")->capture_default_str();
   cmd->add_option("--sudoku-givens", o->givens, "Givens of generated 4x4 puzzles, N or LO-HI")->capture_default_str();
   cmd->add_option("--compact-join", t.data.compact_join_fraction, "Share of 0-shot prompts with two newlines (upstream: four)")->capture_default_str();
+  cmd->add_option("--bos-fraction", t.data.bos_fraction, "Share of prompts starting with <|beginoftext|>")->capture_default_str();
   cmd->add_option("--hidden", t.shape.hidden, "hidden_size")->capture_default_str();
   cmd->add_option("--intermediate", t.shape.intermediate, "intermediate_size")->capture_default_str();
   cmd->add_option("--layers", t.shape.layers, "num_hidden_layers")->capture_default_str();
@@ -154,6 +158,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval-skip", o->eval_skip, "Records skipped before the evaluated ones (upstream: 8)")->capture_default_str();
   cmd->add_option("--eval-shots", o->eval_shots, "Exemplars taken from the first records")->capture_default_str();
   cmd->add_option("--eval-join", o->eval_join, "0-shot prompt join: upstream (four newlines) or compact (two)")->capture_default_str();
+  cmd->add_flag("--eval-bos", o->eval_bos, "Start prompts with <|beginoftext|>");
   cmd->add_option("--eval-steps", o->eval_steps, "Diffusion steps to sweep")->capture_default_str()->delimiter(',');
   cmd->add_option("--eval-algs", o->eval_algs, "Algorithms to sweep")->capture_default_str()->delimiter(',');
   cmd->add_option("--eval-seed", o->eval_seed, "Generation seed (origin draws)")->capture_default_str();
