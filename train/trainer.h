@@ -33,9 +33,9 @@ struct TrainOptions {
   LossWeighting weighting = LossWeighting::InverseT;  // 1/t or CART
   double noise_eps = 1e-3;              // t ~ U(eps, 1]
   double cart_p = 0.3;                  // CART's geometric parameter
-  int64_t steps = 3000;                 // optimiser steps
-  int64_t batch_size = 64;              // examples per step
-  double lr = 1e-3;                     // peak learning rate
+  int64_t steps = 1500;                 // optimiser steps
+  int64_t batch_size = 32;              // examples per step
+  double lr = 2e-3;                     // peak learning rate
   double min_lr_ratio = 0.1;            // cosine floor, as a fraction of lr
   int64_t warmup = 100;                 // linear warm-up steps
   AdamWOptions adamw;                   // betas, eps, weight decay
@@ -47,7 +47,7 @@ struct TrainOptions {
   std::string compute_dtype = "float32";  // forward/backward dtype; bfloat16 keeps float32 master weights (mixed precision)
   std::string save_dtype = "float32";   // stored weights: float32 or bfloat16
   int64_t log_every = 25;               // steps per row of training_log.csv
-  int64_t eval_every = 500;             // steps between validation sweeps (0 = only at the end)
+  int64_t eval_every = 250;             // steps between validations (0 = only at the end)
   int64_t eval_items = 64;              // fresh held-out instances per validation (seed differs from training)
   InstanceOptions eval_instances{10, 10};  // validation puzzles: 10 givens, as Dream's sudoku_4x4_10 set
   int64_t save_every = 1000;            // steps between checkpoints (0 = only at the end)

@@ -10,6 +10,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "model/sampler.h"
 #include "train/planning_eval.h"
@@ -32,6 +34,7 @@ struct TrainCommandOptions {
   int64_t eval_shots = 0;
   std::string eval_join = "upstream";
   bool eval_bos = false;
+  int64_t eval_show = 0;
   std::vector<int64_t> eval_steps = {1, 2, 4, 8, 12, 24};
   std::vector<std::string> eval_algs = {"origin", "maskgit_plus", "topk_margin", "entropy"};
   std::string eval_output;
@@ -102,6 +105,8 @@ void run_evaluate(const TrainCommandOptions& o) {
       std::printf("%-10s %-13s %6lld %8.1f%%  (%lld/%lld, %.1f s)\n", o.eval_task.c_str(), alg.c_str(),
                   static_cast<long long>(steps), 100.0 * r.accuracy(), static_cast<long long>(r.correct),
                   static_cast<long long>(r.total), secs);
+      for (int64_t i = 0; i < std::min<int64_t>(o.eval_show, r.total); ++i)
+        std::printf("    %s -> %s\n", nlohmann::json(items[i].input).dump().c_str(), nlohmann::json(r.generations[i]).dump().c_str());
       std::fflush(stdout);
     }
   }
@@ -158,6 +163,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval-skip", o->eval_skip, "Records skipped before the evaluated ones (upstream: 8)")->capture_default_str();
   cmd->add_option("--eval-shots", o->eval_shots, "Exemplars taken from the first records")->capture_default_str();
   cmd->add_option("--eval-join", o->eval_join, "0-shot prompt join: upstream (four newlines) or compact (two)")->capture_default_str();
+  cmd->add_option("--eval-show", o->eval_show, "Print the first N generations of each setting")->capture_default_str();
   cmd->add_flag("--eval-bos", o->eval_bos, "Start prompts with <|beginoftext|>");
   cmd->add_option("--eval-steps", o->eval_steps, "Diffusion steps to sweep")->capture_default_str()->delimiter(',');
   cmd->add_option("--eval-algs", o->eval_algs, "Algorithms to sweep")->capture_default_str()->delimiter(',');
