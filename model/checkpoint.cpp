@@ -79,6 +79,26 @@ std::map<std::string, fs::path> locate_tensors(const fs::path& dir, std::vector<
   return where;
 }
 
+// The tensors of one layer: checkpoint name (after "model.layers.<i>.") and slot, in the checkpoint's order.
+struct LayerSlot {
+  const char* suffix;
+  at::Tensor LayerWeights::*member;
+};
+constexpr LayerSlot kLayerSlots[] = {
+    {"input_layernorm.weight", &LayerWeights::input_norm},
+    {"self_attn.q_proj.weight", &LayerWeights::q_proj},
+    {"self_attn.q_proj.bias", &LayerWeights::q_bias},
+    {"self_attn.k_proj.weight", &LayerWeights::k_proj},
+    {"self_attn.k_proj.bias", &LayerWeights::k_bias},
+    {"self_attn.v_proj.weight", &LayerWeights::v_proj},
+    {"self_attn.v_proj.bias", &LayerWeights::v_bias},
+    {"self_attn.o_proj.weight", &LayerWeights::o_proj},
+    {"post_attention_layernorm.weight", &LayerWeights::post_attention_norm},
+    {"mlp.gate_proj.weight", &LayerWeights::gate_proj},
+    {"mlp.up_proj.weight", &LayerWeights::up_proj},
+    {"mlp.down_proj.weight", &LayerWeights::down_proj},
+};
+
 }  // namespace
 
 at::ScalarType scalar_type_from_name(const std::string& name) {
@@ -170,20 +190,9 @@ DreamWeights bind_weights(const DreamConfig& config, const std::map<std::string,
   DreamWeights w;
   w.embed_tokens = get("model.embed_tokens.weight");
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
+    const std::string prefix = "model.layers." + std::to_string(i) + ".";
     LayerWeights l;
-    l.input_norm = get(p + "input_layernorm.weight");
-    l.q_proj = get(p + "self_attn.q_proj.weight");
-    l.q_bias = get(p + "self_attn.q_proj.bias");
-    l.k_proj = get(p + "self_attn.k_proj.weight");
-    l.k_bias = get(p + "self_attn.k_proj.bias");
-    l.v_proj = get(p + "self_attn.v_proj.weight");
-    l.v_bias = get(p + "self_attn.v_proj.bias");
-    l.o_proj = get(p + "self_attn.o_proj.weight");
-    l.post_attention_norm = get(p + "post_attention_layernorm.weight");
-    l.gate_proj = get(p + "mlp.gate_proj.weight");
-    l.up_proj = get(p + "mlp.up_proj.weight");
-    l.down_proj = get(p + "mlp.down_proj.weight");
+    for (const LayerSlot& slot : kLayerSlots) l.*slot.member = get(prefix + slot.suffix);
     w.layers.push_back(std::move(l));
   }
   w.final_norm = get("model.norm.weight");
@@ -195,20 +204,8 @@ std::vector<std::pair<std::string, at::Tensor>> named_tensors(const DreamConfig&
   std::vector<std::pair<std::string, at::Tensor>> out;
   out.emplace_back("model.embed_tokens.weight", w.embed_tokens);
   for (size_t i = 0; i < w.layers.size(); ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    const LayerWeights& l = w.layers[i];
-    out.emplace_back(p + "input_layernorm.weight", l.input_norm);
-    out.emplace_back(p + "self_attn.q_proj.weight", l.q_proj);
-    out.emplace_back(p + "self_attn.q_proj.bias", l.q_bias);
-    out.emplace_back(p + "self_attn.k_proj.weight", l.k_proj);
-    out.emplace_back(p + "self_attn.k_proj.bias", l.k_bias);
-    out.emplace_back(p + "self_attn.v_proj.weight", l.v_proj);
-    out.emplace_back(p + "self_attn.v_proj.bias", l.v_bias);
-    out.emplace_back(p + "self_attn.o_proj.weight", l.o_proj);
-    out.emplace_back(p + "post_attention_layernorm.weight", l.post_attention_norm);
-    out.emplace_back(p + "mlp.gate_proj.weight", l.gate_proj);
-    out.emplace_back(p + "mlp.up_proj.weight", l.up_proj);
-    out.emplace_back(p + "mlp.down_proj.weight", l.down_proj);
+    const std::string prefix = "model.layers." + std::to_string(i) + ".";
+    for (const LayerSlot& slot : kLayerSlots) out.emplace_back(prefix + slot.suffix, w.layers[i].*slot.member);
   }
   out.emplace_back("model.norm.weight", w.final_norm);
   if (!config.tie_word_embeddings) out.emplace_back("lm_head.weight", w.lm_head);

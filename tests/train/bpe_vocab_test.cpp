@@ -2,12 +2,12 @@
 // loads, and whole template words as single tokens.
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "model/tokenizer/tokenizer.h"
+#include "tests/train/train_test_support.h"
 #include "train/bpe_vocab.h"
 #include "train/planning_tasks.h"
 
@@ -16,11 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("dream_train_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
+using test_support::temp_dir;
 
 TEST(LearnBpe, BaseBytesInGpt2OrderThenMerges) {
   const ByteLevelBpe bpe = learn_byte_level_bpe({"hello hello world"}, 100, 1);

@@ -1,13 +1,12 @@
 // Training batches: prompt then answer padded with end-of-text, answer mask on the tail, left padding,
 // the bos share, and the same stream for the same seed.
-#include <unistd.h>
-
 #include <filesystem>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "model/tokenizer/tokenizer.h"
+#include "tests/train/train_test_support.h"
 #include "train/bpe_vocab.h"
 #include "train/planning_batches.h"
 
@@ -19,7 +18,7 @@ namespace fs = std::filesystem;
 class PlanningBatchesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / ("dream_batches_test_" + std::to_string(::getpid()));
+    dir_ = test_support::temp_dir("batches");
     ids_ = write_tokenizer_files(dir_, learn_byte_level_bpe(planning_vocabulary_corpus(), 1000, 1));
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
@@ -81,7 +80,7 @@ TEST(LeftPad, PadsOnTheLeft) {
 }
 
 TEST(TokenizeExample, RejectsAnAnswerThatDoesNotFit) {
-  const fs::path dir = fs::temp_directory_path() / ("dream_batches_fit_" + std::to_string(::getpid()));
+  const fs::path dir = test_support::temp_dir("batches_fit");
   const VocabularyIds ids = write_tokenizer_files(dir, learn_byte_level_bpe(planning_vocabulary_corpus(), 1000, 1));
   const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(dir);
   EXPECT_THROW(tokenize_example(tok, PlanningTask::Sudoku4x4, "p", std::string(30, '1'), ids.eos), std::invalid_argument);

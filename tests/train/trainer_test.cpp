@@ -5,13 +5,13 @@
 #include <fstream>
 #include <sstream>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "model/dream_model.h"
 #include "model/tokenizer/tokenizer.h"
 #include "tests/support/test_paths.h"
+#include "tests/train/train_test_support.h"
 #include "train/planning_eval.h"
 #include "train/trainer.h"
 
@@ -20,11 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("dream_trainer_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
+using test_support::temp_dir;
 
 TrainOptions tiny_options(const fs::path& out) {
   TrainOptions o;
