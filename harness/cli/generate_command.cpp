@@ -53,9 +53,11 @@ struct GenerateOptions {
   std::string request;
   std::string output;
   std::string dtype;
+  int threads = 0;
 };
 
 void run_generate(const GenerateOptions& o) {
+  model::set_cpu_threads(o.threads);
   const json req = read_json_file(o.request);
   if (!req.is_object() || !req.contains("input_ids")) throw std::runtime_error(o.request + ": field 'input_ids' missing");
   model::LoadOptions load;
@@ -111,6 +113,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--request", opts->request, "Request JSON: input_ids [[...]], attention_mask [[...]], params {...}")->required()->check(CLI::ExistingFile);
   cmd->add_option("--output", opts->output, "Where to write sequences and per-step history (JSON)")->required();
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");
+  cmd->add_option("--threads", opts->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->callback([opts] { run_generate(*opts); });
 }
 
