@@ -279,7 +279,7 @@ TaskResult task_result_from_json(const Json& j, const std::string& w) {
   return r;
 }
 
-Json comparison_to_json(const Comparison& c) {
+Json comparison_to_json_impl(const Comparison& c) {
   Json j;
   j["task"] = c.task;
   j["metric"] = c.metric;
@@ -294,7 +294,7 @@ Json comparison_to_json(const Comparison& c) {
   return j;
 }
 
-Comparison comparison_from_json(const Json& j, const std::string& w) {
+Comparison comparison_from_json_impl(const Json& j, const std::string& w) {
   require_object(j, w);
   Comparison c;
   c.task = required<std::string>(j, "task", w);
@@ -344,29 +344,6 @@ std::string read_file(const std::filesystem::path& file) {
   return s.str();
 }
 
-// Temporary file, fsync, rename: readers see the old file or the new one, never half of one.
-void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
-  const std::filesystem::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp.string() + ": cannot open for writing");
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error(tmp.string() + ": write failed");
-  }
-  const int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw std::runtime_error(file.string() + ": cannot replace: " + ec.message());
-  }
-}
-
 }  // namespace
 
 // ---- public conversions --------------------------------------------------------------------------
@@ -406,6 +383,10 @@ Setting setting_from_json(const Json& j, const std::string& w) {
   return s;
 }
 
+Json to_json(const Comparison& c) { return comparison_to_json_impl(c); }
+
+Comparison comparison_from_json(const Json& j, const std::string& w) { return comparison_from_json_impl(j, w); }
+
 Json to_json(const Results& r) {
   Json j;
   j["schema"] = kResultsSchemaName;
@@ -418,7 +399,7 @@ Json to_json(const Results& r) {
   j["results"] = Json::array();
   for (const auto& x : r.results) j["results"].push_back(task_result_to_json(x));
   j["comparisons"] = Json::array();
-  for (const auto& c : r.comparisons) j["comparisons"].push_back(comparison_to_json(c));
+  for (const auto& c : r.comparisons) j["comparisons"].push_back(to_json(c));
   return j;
 }
 
@@ -437,7 +418,7 @@ Results results_from_json(const Json& j, const std::string& w) {
   for_each_in_array(j, "settings", w, [&](const Json& e, const std::string& p) { r.settings.push_back(setting_from_json(e, p)); });
   for_each_in_array(j, "tasks", w, [&](const Json& e, const std::string& p) { r.tasks.push_back(task_from_json(e, p)); });
   for_each_in_array(j, "results", w, [&](const Json& e, const std::string& p) { r.results.push_back(task_result_from_json(e, p)); });
-  for_each_in_array(j, "comparisons", w, [&](const Json& e, const std::string& p) { r.comparisons.push_back(comparison_from_json(e, p)); });
+  for_each_in_array(j, "comparisons", w, [&](const Json& e, const std::string& p) { r.comparisons.push_back(comparison_from_json_impl(e, p)); });
   check_references(r);
   return r;
 }
@@ -531,6 +512,29 @@ SampleRecord sample_from_json(const Json& j, const std::string& w) {
 }
 
 // ---- files ---------------------------------------------------------------------------------------
+
+// Temporary file, fsync, rename: readers see the old file or the new one, never half of one.
+void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
+  const std::filesystem::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(tmp.string() + ": cannot open for writing");
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error(tmp.string() + ": write failed");
+  }
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw std::runtime_error(file.string() + ": cannot replace: " + ec.message());
+  }
+}
 
 Results read_results_json(const std::filesystem::path& file) {
   const std::string text = read_file(file);

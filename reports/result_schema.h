@@ -214,6 +214,8 @@ Json to_json(const SampleRecord& sample);
 SampleRecord sample_from_json(const Json& j, const std::string& where = "$");
 Json to_json(const Setting& setting);
 Setting setting_from_json(const Json& j, const std::string& where = "$");
+Json to_json(const Comparison& comparison);
+Comparison comparison_from_json(const Json& j, const std::string& where = "$");
 
 // ---- files --------------------------------------------------------------------------------------
 // Reads results.json; errors name the file. Throws when schema_version is newer than this build knows.
@@ -226,6 +228,10 @@ std::vector<SampleRecord> read_samples_jsonl(const std::filesystem::path& file);
 void write_samples_jsonl(const std::filesystem::path& file, const std::vector<SampleRecord>& samples);
 // One line (with its '\n') for streaming writers.
 void append_sample_jsonl(std::ostream& out, const SampleRecord& sample);
+
+// Writes `content` to `file` through a temporary file in the same folder, fsync and rename, so readers see
+// the old file or the new one, never half of one. Used for every file the reports write.
+void write_file_atomically(const std::filesystem::path& file, const std::string& content);
 
 // A results folder: results.json plus samples.jsonl (the samples file may be absent).
 struct ResultsBundle {
