@@ -151,8 +151,14 @@
   function stepsAxis(settings) {
     const steps = [...new Set(settings.map((s) => s.steps))].sort((a, b) => a - b);
     // Steps are usually powers of two: a log axis spaces them evenly; ticks only at the steps used.
+    const log = steps.length > 1 && steps[0] > 0;
+    // Pad the range so the first and last points (and their error bars) are not cut at the plot edge.
+    const pad = log ? Math.pow(steps[steps.length - 1] / steps[0], 0.06) : 0;
     return {
-      type: steps.length > 1 && steps[0] > 0 ? 'logarithmic' : 'linear',
+      type: log ? 'logarithmic' : 'linear',
+      min: log ? steps[0] / pad : undefined,
+      max: log ? steps[steps.length - 1] * pad : undefined,
+      offset: !log,
       title: { display: true, text: 'denoising steps' },
       afterBuildTicks: (axis) => { axis.ticks = steps.map((v) => ({ value: v })); },
       ticks: { callback: (v) => String(v) },
@@ -206,8 +212,14 @@
       }),
     })).filter((d) => d.data.length);
     if (accSets.length) {
-      addChart(accBox, task.name, 'accuracy-vs-steps', { type: 'line', data: { datasets: accSets },
-        options: baseOptions(metric + ' vs steps (± stderr)', stepsAxis(settings), metric.split(',')[0]), plugins: [errorBars] });
+      const options = baseOptions(metric + ' vs steps (± stderr)', stepsAxis(settings), metric.split(',')[0]);
+      // The y range must hold the error bars too; a metric that lives in [0, 1] stays inside it.
+      const ends = accSets.flatMap((d) => d.data.flatMap((p) => [p.y, p.yMin, p.yMax])).filter(isNum);
+      const values = accSets.flatMap((d) => d.data.map((p) => p.y));
+      const unit = values.every((v) => v >= 0 && v <= 1);
+      if (unit) { options.scales.y.min = 0; options.scales.y.max = 1; }
+      else { options.scales.y.suggestedMin = Math.min(...ends); options.scales.y.suggestedMax = Math.max(...ends); }
+      addChart(accBox, task.name, 'accuracy-vs-steps', { type: 'line', data: { datasets: accSets }, options, plugins: [errorBars] });
     } else noData(accBox, 'no metric values');
 
     // tokens/s vs steps
@@ -237,9 +249,10 @@
         if (!front.length || better(p.y, front[front.length - 1].y)) front.push(p);
       scatterSets.push({ label: 'Pareto front', data: front, type: 'line', stepped: 'before', borderColor: '#444',
         backgroundColor: '#0000', borderDash: [5, 4], borderWidth: 1.5, pointRadius: 8, pointStyle: 'circle',
-        pointBorderWidth: 1.5, pointBackgroundColor: '#0000', pareto: true, order: -1 });
+        pointBorderWidth: 1.5, pointBackgroundColor: '#0000', pareto: true });
       const opts = baseOptions(metric + ' vs latency per sample', { type: 'linear', title: { display: true, text: 'mean latency per sample (ms)' } },
         metric.split(',')[0]);
+      if (points.every((p) => p.y >= 0 && p.y <= 1)) { opts.scales.y.min = 0; opts.scales.y.max = 1; }
       opts.plugins.tooltip.callbacks.label = (c) => (c.raw.label || '') + ': ' + fmt(c.parsed.y, 3) + ' @ ' + fmtMs(c.parsed.x) + ' ms';
       addChart(paretoBox, task.name, 'accuracy-vs-latency', { type: 'scatter', data: { datasets: scatterSets }, options: opts });
     } else noData(paretoBox, 'no latency measured');
