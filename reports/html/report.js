@@ -264,7 +264,9 @@
 
   // ---- performance ------------------------------------------------------------------------------
   function performanceTable() {
-    const rows = results.results.filter((r) => r.performance);
+    // Grouped by task, then in the order of the settings, like the score matrix.
+    const rows = results.tasks.flatMap((t) => results.settings.map((s) =>
+      results.results.find((r) => r.task === t.name && r.setting === s.id && r.performance))).filter(Boolean);
     if (!rows.length) return el('p', { class: 'empty', text: 'No performance was measured (e.g. results scored from external generations).' });
     const heads = [['Task'], ['Setting'], ['steps', 1], ['batch', 1], ['forward passes', 1], ['ms / step', 1],
       ['latency mean ms', 1], ['median ms', 1], ['p90 ms', 1], ['gen. tokens', 1], ['tokens/s', 1], ['peak mem GiB', 1], ['wall s', 1]];
@@ -296,7 +298,7 @@
       el('td', { title: c.setting_a, text: settingLabel(c.setting_a) }), el('td', { title: c.setting_b, text: settingLabel(c.setting_b) }),
       el('td', { class: 'num', text: fmt(c.value_a) }), el('td', { class: 'num', text: fmt(c.value_b) }),
       el('td', { class: 'num ' + (c.p_value < 0.05 ? (c.delta > 0 ? 'best' : '') : ''), text: (c.delta > 0 ? '+' : '') + fmt(c.delta) }),
-      el('td', { class: 'num', text: isNum(c.p_value) ? c.p_value.toPrecision(3) : '–' }), el('td', { class: 'num', text: String(c.n_shared) }),
+      el('td', { class: 'num', text: !isNum(c.p_value) ? '–' : c.p_value < 1e-4 ? c.p_value.toExponential(2) : c.p_value.toPrecision(3) }), el('td', { class: 'num', text: String(c.n_shared) }),
       el('td', { text: c.method })));
     return el('div', { class: 'card' }, el('div', { class: 'table-wrap' }, el('table', { id: 'comparisons-table' },
       el('thead', {}, el('tr', {}, ['Task', 'Metric', 'Setting A', 'Setting B', 'A', 'B', 'Δ (B − A)', 'p', 'n shared', 'test']
@@ -385,9 +387,9 @@
         isNum(t.forward_passes) ? t.forward_passes + ' forward passes' : null,
         isNum(t.generated_tokens) ? t.generated_tokens + ' generated tokens' : null].filter(Boolean).join(' · ') }));
     add('response', pre(s.response || '', 'sample-response'));
+    if (s.trace) add('diffusion trace', traceView(s.trace));
     add('prompt', pre(s.prompt !== undefined ? s.prompt : prompts[s.prompt_hash] || '', 'sample-prompt'));
     if (s.prompt_hash) add('prompt hash', el('span', { class: 'mono', text: s.prompt_hash }));
-    if (s.trace) add('diffusion trace', traceView(s.trace));
     return el('div', {}, el('h3', { text: 'Sample ' + s.doc_id + ' of ' + s.task }), el('dl', {}, items));
   }
 
