@@ -27,7 +27,7 @@ using dream::tokenizer::Tokenizer;
 
 fs::path shared_dir() {
   const char* v = std::getenv("DREAM_SHARED_DIR");
-  return (v && *v) ? fs::path(v) : fs::path(DREAM_DEFAULT_SHARED_DIR);
+  return (v && *v) ? fs::path(v) : fs::path(DREAM_SOURCE_DIR) / ".." / "shared";
 }
 
 fs::path model_dir() { return shared_dir() / "golden" / "dream-v0-instruct-7b"; }
