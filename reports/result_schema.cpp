@@ -444,6 +444,9 @@ Json to_json(const SampleRecord& s) {
   put_optional(timing, "latency_ms", s.timing.latency_ms);
   put_optional(timing, "forward_passes", s.timing.forward_passes);
   put_optional(timing, "generated_tokens", s.timing.generated_tokens);
+  put_optional(timing, "ms_per_step", s.timing.ms_per_step);
+  put_optional(timing, "batch_size", s.timing.batch_size);
+  put_optional(timing, "peak_memory_bytes", s.timing.peak_memory_bytes);
   if (!timing.empty()) j["timing"] = timing;
   if (s.code) j["code"] = Json{{"status", s.code->status}, {"error_line", s.code->error_line}};
   if (s.trace) {
@@ -487,6 +490,9 @@ SampleRecord sample_from_json(const Json& j, const std::string& w) {
     s.timing.latency_ms = optional<double>(*it, "latency_ms", tw);
     s.timing.forward_passes = optional<std::int64_t>(*it, "forward_passes", tw);
     s.timing.generated_tokens = optional<std::int64_t>(*it, "generated_tokens", tw);
+    s.timing.ms_per_step = optional<double>(*it, "ms_per_step", tw);
+    s.timing.batch_size = optional<int>(*it, "batch_size", tw);
+    s.timing.peak_memory_bytes = optional<std::int64_t>(*it, "peak_memory_bytes", tw);
   }
   if (auto it = j.find("code"); it != j.end() && !it->is_null()) {
     const std::string cw = key_path(w, "code");

@@ -184,6 +184,11 @@ struct SampleTiming {
   std::optional<double> latency_ms;          // wall ms from batch start to this sample's last step
   std::optional<std::int64_t> forward_passes;
   std::optional<std::int64_t> generated_tokens;  // as in kTokensPerSecondDefinition
+  // Added for the harness, so per-(task, setting) performance can be recomputed from samples alone
+  // (resume, `dream-eval merge`): the batch this sample was generated in.
+  std::optional<double> ms_per_step;         // wall ms of one denoising step of the sample's batch
+  std::optional<int> batch_size;             // rows in the sample's batch
+  std::optional<std::int64_t> peak_memory_bytes;  // process peak device memory after the batch
   bool operator==(const SampleTiming&) const = default;
 };
 

@@ -8,7 +8,10 @@ APT_PACKAGES=(
   libtorch-dev python3-torch             # LibTorch 1.13 (CPU); python3-torch brings Debian's python3
   libopenblas0-pthread                   # makes fp32 matmul ~10x faster than the reference BLAS
   nlohmann-json3-dev libre2-dev libutf8proc-dev
-  libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
+  libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev                         # harness: crash-safe sample cache (WAL)
+  libssl-dev zlib1g-dev                  # datasets: sha256 via libcrypto EVP, .jsonl.gz
+  libcurl4-openssl-dev                   # datasets fetch from upstream
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev bubblewrap

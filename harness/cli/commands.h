@@ -11,5 +11,10 @@ void add_report_command(CLI::App& app);       // Markdown, CSV and HTML reports 
 void add_compare_command(CLI::App& app);      // paired comparison of two runs (reports/)
 void add_tokenize_command(CLI::App& app);     // JSONL text -> ids (model/tokenizer)
 void add_detokenize_command(CLI::App& app);   // JSONL ids -> text (model/tokenizer)
+void add_run_command(CLI::App& app);          // evaluate tasks over a grid of decoding settings (harness/)
+void add_score_command(CLI::App& app);        // score external generations of one task (harness/)
+void add_list_command(CLI::App& app);         // list tasks or datasets (tasks/, datasets/)
+void add_datasets_command(CLI::App& app);     // datasets list|verify|fetch|generate (datasets/)
+void add_merge_command(CLI::App& app);        // merge the shards of one run (harness/)
 
 }  // namespace dream::cli

@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   dream::cli::add_compare_command(app);
   dream::cli::add_tokenize_command(app);
   dream::cli::add_detokenize_command(app);
+  dream::cli::add_run_command(app);
+  dream::cli::add_score_command(app);
+  dream::cli::add_list_command(app);
+  dream::cli::add_datasets_command(app);
+  dream::cli::add_merge_command(app);
 
   try {
     app.parse(argc, argv);
