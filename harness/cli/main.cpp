@@ -10,8 +10,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "dream-eval 0.1.0");
 
   // The registry of subcommands: one line each.
-  // TEMP-LOCAL dream::cli::add_generate_command(app);
-  // TEMP-LOCAL dream::cli::add_make_model_command(app);
+  dream::cli::add_generate_command(app);
+  dream::cli::add_make_model_command(app);
   dream::cli::add_report_command(app);
   dream::cli::add_compare_command(app);
   dream::cli::add_run_command(app);
