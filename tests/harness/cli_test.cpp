@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs dream-eval with `args`; returns the exit status and what it wrote to stderr.
-std::pair<int, std::string> run_cli(const std::vector<std::string>& args, const fs::path& stderr_file) {
+// Starts dream-eval with `args`, its stderr going to `stderr_file`; returns the child's pid.
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& stderr_file) {
   pid_t pid = fork();
   if (pid == 0) {
     FILE* err = std::freopen(stderr_file.c_str(), "w", stderr);
@@ -34,8 +34,13 @@ std::pair<int, std::string> run_cli(const std::vector<std::string>& args, const 
     execv(bin.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// Runs dream-eval with `args` to the end; returns the exit status and what it wrote to stderr.
+std::pair<int, std::string> run_cli(const std::vector<std::string>& args, const fs::path& stderr_file) {
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(spawn_cli(args, stderr_file), &status, 0);
   std::ifstream in(stderr_file);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
 }
@@ -63,18 +68,7 @@ TEST(Cli, SigkilledRunResumesToTheSameResult) {
   // The same run, slowed down (delay_ms does not change outputs) and killed part-way.
   const auto killed = test::fresh_dir("cli_killed");
   const auto args = run_args(killed, "fake:accuracy=0.7,delay_ms=40");
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* e = std::freopen((killed / "stderr1.txt").c_str(), "w", stderr);
-    (void)e;
-    std::vector<char*> argv;
-    const std::string bin = test::dream_eval_bin().string();
-    argv.push_back(const_cast<char*>(bin.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
+  const pid_t pid = spawn_cli(args, killed / "stderr1.txt");
   const auto db = killed / harness::kCacheFileName;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (cached_rows(db) < 20 && std::chrono::steady_clock::now() < deadline)

@@ -3,21 +3,14 @@
 
 #include <set>
 
+#include "../support/error_of.h"
 #include "tasks/registry.h"
 #include "tasks/scoring.h"
 
 using namespace dream::tasks;
+using dream::test::error_of;
 
 namespace {
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 nlohmann::json minimal() {
   return {{"version", "1"}, {"doc_to_text", "Q: {{question}}"}, {"metrics", {{{"name", "exact_match"}}}}};
 }
