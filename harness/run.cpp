@@ -178,7 +178,7 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
   Progress progress(pending_total, opt.progress, log);
   for (auto& group : pending_groups) {
     if (group.empty()) continue;
-    progress.set_label(group.front().task->name() + " " + group.front().setting_id);
+    progress.set_label(group.front().task->name() + ", " + reports::make_setting_label(to_setting(*group.front().settings)));
     // Similar lengths together: less left padding per batch; longest first so memory problems show early.
     std::stable_sort(group.begin(), group.end(),
                      [](const PendingItem& a, const PendingItem& b) { return a.prepared->tokens > b.prepared->tokens; });
