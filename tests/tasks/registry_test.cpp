@@ -23,6 +23,14 @@ TEST(Registry, UnknownTaskListsKnown) {
   EXPECT_NE(e.find("countdown_gen"), std::string::npos);
 }
 
+TEST(Registry, PatternsExpandInRegistryOrder) {
+  auto names = expand_task_names({"gsm8k", "bbh_*", "countdown_cd?"});
+  ASSERT_EQ(names.size(), 1u + 27u + 3u);
+  EXPECT_EQ(names[1], "bbh_boolean_expressions");
+  EXPECT_EQ(names.back(), "countdown_cd5");
+  EXPECT_NE(error_of([] { expand_task_names({"mmlu_*x"}); }).find("unknown task 'mmlu_*x'"), std::string::npos);
+}
+
 TEST(Registry, EveryEntryHasAParsableSpec) {
   std::set<std::string> names;
   for (const auto& e : task_registry()) {
