@@ -90,12 +90,12 @@ TEST(SampleCache, PersistsAcrossOpens) {
   {
     SampleCache c(dir / "c.sqlite");
     EXPECT_FALSE(c.contains(key));
-    c.put_batch({{key, {{"task", "gsm8k"}, {"doc_id", "0"}, {"setting", "s"}, {"response", "r"}}}});
+    c.put_batch({{key, "gsm8k", "0", "s", R"({"task": "gsm8k", "response": "r"})"}});
     EXPECT_TRUE(c.contains(key));
   }
   SampleCache again(dir / "c.sqlite");
   EXPECT_EQ(again.size(), 1u);
-  EXPECT_EQ(again.get(key)->at("response"), "r");
+  EXPECT_EQ(*again.get(key), R"({"task": "gsm8k", "response": "r"})");
   EXPECT_FALSE(again.get("nope"));
 }
 
