@@ -13,14 +13,6 @@ namespace {
 
 using reports::SampleRecord;
 
-double percentile(std::vector<double> xs, double q) {
-  std::sort(xs.begin(), xs.end());
-  const double pos = q * static_cast<double>(xs.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, xs.size() - 1);
-  return xs[lo] + (pos - static_cast<double>(lo)) * (xs[hi] - xs[lo]);
-}
-
 double metric_of(const SampleRecord& s, const std::string& name) {
   auto it = s.metrics.find(name);
   return it == s.metrics.end() ? 0.0 : it->second;  // failed samples count as wrong
@@ -49,8 +41,8 @@ std::optional<reports::Performance> performance_of(const std::vector<const Sampl
   p.ms_per_step = ms_per_step / static_cast<double>(latencies.size());
   double mean = 0;
   for (double l : latencies) mean += l;
-  p.latency_per_sample = reports::LatencyStats{mean / static_cast<double>(latencies.size()), percentile(latencies, 0.5),
-                                               percentile(latencies, 0.9)};
+  p.latency_per_sample = reports::LatencyStats{mean / static_cast<double>(latencies.size()), metrics::percentile(latencies, 0.5),
+                                               metrics::percentile(latencies, 0.9)};
   p.generated_tokens = tokens;
   p.wall_time_s = wall_ms / 1000.0;
   if (wall_ms > 0) p.tokens_per_second = static_cast<double>(tokens) / (wall_ms / 1000.0);

@@ -41,7 +41,8 @@ FakeBackend::FakeBackend(const std::string& spec) {
   const std::string opts = spec.substr(5);  // after "fake:"
   size_t pos = 0;
   while (pos < opts.size()) {
-    size_t comma = opts.find(',', pos);
+    // fail_on takes the rest of the text, commas included, so it must come last.
+    size_t comma = opts.compare(pos, 8, "fail_on=") == 0 ? std::string::npos : opts.find(',', pos);
     const std::string kv = opts.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     pos = comma == std::string::npos ? opts.size() : comma + 1;
     const size_t eq = kv.find('=');

@@ -1,6 +1,6 @@
 #pragma once
 // A deterministic stand-in for a model, for tests and for trying the harness without weights:
-// `--model fake[:accuracy=0.5,delay_ms=0,fail_on=TEXT]`.
+// `--model fake[:accuracy=0.5,delay_ms=0,fail_on=TEXT]` (fail_on last: TEXT runs to the end, commas included).
 //
 // It answers from the prompt alone. Countdown and Sudoku prompts (Dream's format) are solved for real on a
 // fraction of items and answered wrongly otherwise; other prompts get a fixed-form answer with a number or

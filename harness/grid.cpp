@@ -1,6 +1,7 @@
 #include "grid.h"
 
 #include <stdexcept>
+#include <type_traits>
 
 namespace dream::harness {
 
@@ -56,30 +57,33 @@ reports::Setting to_setting(const GenerationSettings& g) {
   return s;
 }
 
-std::optional<double> parse_optional_double(const std::string& flag, const std::string& value) {
+namespace {
+
+// "none"/"off" -> nullopt; otherwise the whole text must parse as a T.
+template <typename T>
+std::optional<T> parse_optional(const std::string& flag, const std::string& value, const char* what) {
   if (value == "none" || value == "off") return std::nullopt;
   size_t used = 0;
-  double v = 0;
+  T v{};
   try {
-    v = std::stod(value, &used);
+    if constexpr (std::is_same_v<T, double>) v = std::stod(value, &used);
+    else v = std::stoi(value, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || value.empty()) throw std::invalid_argument(flag + ": expected a number or 'none', got '" + value + "'");
+  if (value.empty() || used != value.size())
+    throw std::invalid_argument(flag + ": expected " + what + " or 'none', got '" + value + "'");
   return v;
 }
 
+}  // namespace
+
+std::optional<double> parse_optional_double(const std::string& flag, const std::string& value) {
+  return parse_optional<double>(flag, value, "a number");
+}
+
 std::optional<int> parse_optional_int(const std::string& flag, const std::string& value) {
-  if (value == "none" || value == "off") return std::nullopt;
-  size_t used = 0;
-  int v = 0;
-  try {
-    v = std::stoi(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || value.empty()) throw std::invalid_argument(flag + ": expected an integer or 'none', got '" + value + "'");
-  return v;
+  return parse_optional<int>(flag, value, "an integer");
 }
 
 }  // namespace dream::harness

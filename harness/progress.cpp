@@ -32,6 +32,7 @@ void Progress::advance(size_t n) {
 }
 
 void Progress::draw() {
+  drawn_ = done_;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
   const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0;
@@ -45,7 +46,7 @@ void Progress::draw() {
 
 void Progress::finish() {
   if (!enabled_) return;
-  draw();
+  if (drawn_ != done_) draw();
   out_ << "\n" << std::flush;
 }
 

@@ -20,7 +20,7 @@ class Progress {
 
  private:
   void draw();
-  size_t total_, done_ = 0;
+  size_t total_, done_ = 0, drawn_ = static_cast<size_t>(-1);
   bool enabled_;
   std::ostream& out_;
   std::string label_;

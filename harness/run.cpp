@@ -159,7 +159,13 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
                                  p.doc->id, p.prompt_hash, gs.to_json(), item.seed}
                        .key();
         if (auto rec = cache.get(item.key)) {
-          records.push_back(reports::sample_from_json(reports::Json::parse(rec->dump()), "cache:" + item.key));
+          reports::Json j;
+          try {
+            j = reports::Json::parse(*rec);
+          } catch (const reports::Json::parse_error& e) {
+            throw std::runtime_error((summary.folder / kCacheFileName).string() + ": corrupt record " + item.key + ": " + e.what());
+          }
+          records.push_back(reports::sample_from_json(j, (summary.folder / kCacheFileName).string() + ": " + item.key));
           ++summary.cached;
         } else {
           group.push_back(std::move(item));
@@ -178,7 +184,7 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
   Progress progress(pending_total, opt.progress, log);
   for (auto& group : pending_groups) {
     if (group.empty()) continue;
-    progress.set_label(group.front().task->name() + " " + group.front().setting_id);
+    progress.set_label(group.front().task->name() + ", " + reports::make_setting_label(to_setting(*group.front().settings)));
     // Similar lengths together: less left padding per batch; longest first so memory problems show early.
     std::stable_sort(group.begin(), group.end(),
                      [](const PendingItem& a, const PendingItem& b) { return a.prepared->tokens > b.prepared->tokens; });
@@ -187,7 +193,7 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
       std::vector<PendingItem*> batch;
       for (size_t i = start; i < end; ++i) batch.push_back(&group[i]);
       auto outputs = generate_with_retry(backend, batch, *group.front().settings);
-      std::vector<std::pair<std::string, nlohmann::json>> rows;
+      std::vector<SampleCache::Row> rows;
       for (size_t i = 0; i < batch.size(); ++i) {
         const PendingItem& item = *batch[i];
         if (!outputs[i].ok) {
@@ -200,7 +206,8 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
                           cut_at_stop(outputs[i].output.text, item.task->spec().stop));
         add_timing(rec, outputs[i].output, static_cast<int>(batch.size()), backend.peak_memory_bytes(), item.settings->steps,
                    opt.keep_traces);
-        rows.emplace_back(item.key, nlohmann::json::parse(reports::to_json(rec).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+        rows.push_back({item.key, rec.task, rec.doc_id, rec.setting_id,
+                        reports::to_json(rec).dump(-1, ' ', false, reports::Json::error_handler_t::replace)});
         records.push_back(std::move(rec));
         ++summary.computed;
       }

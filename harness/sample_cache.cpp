@@ -52,7 +52,7 @@ void SampleCache::exec(const char* sql) {
   }
 }
 
-std::optional<nlohmann::json> SampleCache::get(const std::string& key) const {
+std::optional<std::string> SampleCache::get(const std::string& key) const {
   if (!contains(key)) return std::nullopt;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT record FROM samples WHERE key = ?", -1, &raw, nullptr) != SQLITE_OK)
@@ -60,15 +60,10 @@ std::optional<nlohmann::json> SampleCache::get(const std::string& key) const {
   Stmt stmt(raw, sqlite3_finalize);
   sqlite3_bind_text(stmt.get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(stmt.get()) != SQLITE_ROW) return std::nullopt;
-  const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(file_.string() + ": corrupt record for key " + key + ": " + e.what());
-  }
+  return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
 }
 
-void SampleCache::put_batch(const std::vector<std::pair<std::string, nlohmann::json>>& rows) {
+void SampleCache::put_batch(const std::vector<Row>& rows) {
   if (rows.empty()) return;
   exec("BEGIN IMMEDIATE");
   try {
@@ -77,15 +72,13 @@ void SampleCache::put_batch(const std::vector<std::pair<std::string, nlohmann::j
                            &raw, nullptr) != SQLITE_OK)
       throw std::runtime_error(file_.string() + ": " + sqlite3_errmsg(db_));
     Stmt stmt(raw, sqlite3_finalize);
-    for (const auto& [key, record] : rows) {
-      const std::string text = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      const std::string task = record.value("task", ""), doc = record.value("doc_id", ""), setting = record.value("setting", "");
+    for (const Row& row : rows) {
       sqlite3_reset(stmt.get());
-      sqlite3_bind_text(stmt.get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(stmt.get(), 2, task.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(stmt.get(), 3, doc.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(stmt.get(), 4, setting.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(stmt.get(), 5, text.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt.get(), 1, row.key.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt.get(), 2, row.task.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt.get(), 3, row.doc_id.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt.get(), 4, row.setting.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt.get(), 5, row.record_json.c_str(), -1, SQLITE_TRANSIENT);
       if (sqlite3_step(stmt.get()) != SQLITE_DONE) throw std::runtime_error(file_.string() + ": insert failed: " + sqlite3_errmsg(db_));
     }
     exec("COMMIT");
@@ -93,7 +86,7 @@ void SampleCache::put_batch(const std::vector<std::pair<std::string, nlohmann::j
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  for (const auto& [key, _] : rows) keys_.insert(key);
+  for (const Row& row : rows) keys_.insert(row.key);
 }
 
 }  // namespace dream::harness

@@ -38,10 +38,14 @@ class SampleCache {
 
   bool contains(const std::string& key) const { return keys_.count(key) > 0; }
   size_t size() const { return keys_.size(); }
-  // The stored record (a reports::SampleRecord as JSON), or nullopt.
-  std::optional<nlohmann::json> get(const std::string& key) const;
+  // One finished sample: its key, where it belongs, and its record (a reports::SampleRecord as JSON text).
+  struct Row {
+    std::string key, task, doc_id, setting, record_json;
+  };
+  // The stored record's JSON text, or nullopt.
+  std::optional<std::string> get(const std::string& key) const;
   // Stores several rows in one durable transaction.
-  void put_batch(const std::vector<std::pair<std::string, nlohmann::json>>& rows);
+  void put_batch(const std::vector<Row>& rows);
 
  private:
   void exec(const char* sql);

@@ -41,6 +41,8 @@ double stddev_of(const std::vector<double>& xs) {
   return std::sqrt(ss / static_cast<double>(xs.size() - 1));
 }
 
+}  // namespace
+
 double percentile(std::vector<double> xs, double q) {
   std::sort(xs.begin(), xs.end());
   const double pos = q * static_cast<double>(xs.size() - 1);
@@ -48,8 +50,6 @@ double percentile(std::vector<double> xs, double q) {
   const size_t hi = std::min(lo + 1, xs.size() - 1);
   return xs[lo] + (pos - static_cast<double>(lo)) * (xs[hi] - xs[lo]);
 }
-
-}  // namespace
 
 double mean(std::span<const double> values) {
   if (values.empty()) return 0;

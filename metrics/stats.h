@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace dream::metrics {
 
@@ -42,6 +43,10 @@ struct PairedComparison {
 // sizes differ.
 PairedComparison compare_paired(std::span<const double> a, std::span<const double> b,
                                 const BootstrapOptions& options = {});
+
+// The q-quantile (0..1) with linear interpolation between order statistics (numpy's default); values
+// must be non-empty.
+double percentile(std::vector<double> values, double q);
 
 // Two-sided exact McNemar p-value from the discordant counts.
 double mcnemar_exact_p(size_t a_only, size_t b_only);

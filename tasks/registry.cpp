@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include <fnmatch.h>
+
 #include <stdexcept>
 
 #include "bbh/bbh.h"
@@ -84,6 +86,21 @@ const TaskEntry& find_task(std::string_view name) {
   std::string known;
   for (const auto& e : task_registry()) known += (known.empty() ? "" : ", ") + e.name;
   throw std::invalid_argument("unknown task '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::vector<std::string> expand_task_names(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (n.find_first_of("*?[") == std::string::npos) {
+      out.push_back(find_task(n).name);
+      continue;
+    }
+    const size_t before = out.size();
+    for (const auto& e : task_registry())
+      if (fnmatch(n.c_str(), e.name.c_str(), 0) == 0) out.push_back(e.name);
+    if (out.size() == before) find_task(n);  // throws: unknown, with the known names
+  }
+  return out;
 }
 
 TaskSpec task_spec(const TaskEntry& entry) {

@@ -36,6 +36,10 @@ const std::vector<TaskEntry>& task_registry();
 // Throws std::invalid_argument listing the known names.
 const TaskEntry& find_task(std::string_view name);
 
+// Task names with shell-style patterns expanded in registry order ("bbh_*" gives the 27 BBH subtasks);
+// a name or pattern that matches nothing throws listing the known names.
+std::vector<std::string> expand_task_names(const std::vector<std::string>& names_or_patterns);
+
 // The spec of a registry entry (embedded file + patch), parsed.
 TaskSpec task_spec(const TaskEntry& entry);
 // Loads a task's documents from `data` (verified) and builds its scorer.

@@ -5,6 +5,7 @@
 #include "datasets/data_dir.h"
 #include "harness/build_info.h"
 #include "harness/run.h"
+#include "tasks/registry.h"
 
 namespace dream::cli {
 
@@ -29,7 +30,7 @@ struct RunFlags {
 
 void run(const RunFlags& f) {
   harness::RunOptions o;
-  o.tasks = f.tasks;
+  o.tasks = tasks::expand_task_names(f.tasks);
   o.grid.steps = f.steps;
   o.grid.max_new_tokens = f.max_new_tokens;
   o.grid.alg = f.alg;
@@ -66,7 +67,7 @@ void add_run_command(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   auto* cmd = app.add_subcommand("run", "Evaluate a model on tasks over a grid of decoding settings (resumable)");
   cmd->add_option("--model", flags->backend.model, "Checkpoint folder, or fake[:accuracy=0.5,delay_ms=0,fail_on=TEXT]")->required();
-  cmd->add_option("--tasks", flags->tasks, "Comma-separated task names (dream-eval list tasks)")->required()->delimiter(',');
+  cmd->add_option("--tasks", flags->tasks, "Comma-separated task names or patterns such as bbh_* (dream-eval list tasks)")->required()->delimiter(',');
   cmd->add_option("--steps", flags->steps, "Denoising steps (list; default: the task's, = max new tokens)")->delimiter(',');
   cmd->add_option("--alg", flags->alg, "Remasking algorithm: origin, maskgit_plus, topk_margin, entropy (list)")->delimiter(',');
   cmd->add_option("--temperature", flags->temperature, "Sampling temperature (list)")->delimiter(',');

@@ -3,21 +3,14 @@
 
 #include <set>
 
+#include "../support/error_of.h"
 #include "tasks/registry.h"
 #include "tasks/scoring.h"
 
 using namespace dream::tasks;
+using dream::test::error_of;
 
 namespace {
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 nlohmann::json minimal() {
   return {{"version", "1"}, {"doc_to_text", "Q: {{question}}"}, {"metrics", {{{"name", "exact_match"}}}}};
 }
@@ -28,6 +21,14 @@ TEST(Registry, UnknownTaskListsKnown) {
   EXPECT_NE(e.find("unknown task 'gsm9k'"), std::string::npos);
   EXPECT_NE(e.find("gsm8k, gsm8k_cot"), std::string::npos);
   EXPECT_NE(e.find("countdown_gen"), std::string::npos);
+}
+
+TEST(Registry, PatternsExpandInRegistryOrder) {
+  auto names = expand_task_names({"gsm8k", "bbh_*", "countdown_cd?"});
+  ASSERT_EQ(names.size(), 1u + 27u + 3u);
+  EXPECT_EQ(names[1], "bbh_boolean_expressions");
+  EXPECT_EQ(names.back(), "countdown_cd5");
+  EXPECT_NE(error_of([] { expand_task_names({"mmlu_*x"}); }).find("unknown task 'mmlu_*x'"), std::string::npos);
 }
 
 TEST(Registry, EveryEntryHasAParsableSpec) {
