@@ -70,6 +70,19 @@ std::vector<TaskEntry> build_registry() {
   r.push_back({"countdown_gen", "Generated Countdown, 100 each with 3, 4 and 5 numbers (seed 1), 8-shot",
                "planning/countdown.json", nullptr, load_generated_countdown_documents,
                {{"numbers", {3, 4, 5}}, {"count", 100}, {"seed", 1}}, nullptr});
+  // Zero-shot twins of every planning task, for small models trained on the bare prompt format (the
+  // project's embedded default model): same documents, header and scoring, no exemplars.
+  const size_t planning_end = r.size();
+  for (size_t i = 0; i < planning_end; ++i) {
+    if (r[i].spec_file.rfind("planning/", 0) != 0) continue;
+    TaskEntry twin = r[i];
+    twin.name += "_0shot";
+    const size_t shot = twin.description.find("8-shot");
+    if (shot != std::string::npos) twin.description.replace(shot, 6, "0-shot");
+    if (twin.spec_patch.is_null()) twin.spec_patch = json::object();
+    twin.spec_patch.merge_patch({{"num_fewshot", 0}});
+    r.push_back(std::move(twin));
+  }
   return r;
 }
 
