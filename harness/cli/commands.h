@@ -7,5 +7,6 @@ namespace dream::cli {
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
+void add_sandbox_command(CLI::App& app);      // runs one Python program in the code-task sandbox (sandbox/)
 
 }  // namespace dream::cli

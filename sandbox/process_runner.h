@@ -1,0 +1,41 @@
+#pragma once
+// Starting one child process with a prepared identity, limits and descriptors, and watching it: output
+// capture with a byte cap, a wall-clock deadline, and killing on either. Used by Sandbox::run for the
+// bubblewrap process (or, in unsafe mode, for the interpreter itself).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sandbox/classify.h"
+
+namespace dream::sandbox {
+
+struct SpawnPlan {
+  std::string executable;                 // absolute path
+  std::vector<std::string> args;          // argv[1:]
+  std::vector<int> inherited_fds;         // descriptors (opened CLOEXEC by the caller) the child keeps open
+  bool switch_uid = false;                // become uid and gid `uid` with no supplementary groups (root only)
+  std::uint32_t uid = 0;
+  bool limit_processes = false;           // apply RLIMIT_NPROC (meaningful only with switch_uid)
+  std::string working_directory;          // empty = inherit
+  const std::vector<std::uint8_t>* seccomp_bpf = nullptr;  // load this filter in the child before exec
+  Limits limits;
+};
+
+struct Watched {
+  Outcome outcome;
+  double wall_seconds = 0, cpu_seconds = 0;
+  std::string stdout_text, stderr_text;
+  bool output_truncated = false;
+  std::string spawn_error;  // non-empty if the child could not be started or set up
+};
+
+// Starts the plan's child through Boost.Process (with vfork, so a parent holding a large model does not
+// copy its page tables) with an empty environment, stdin from /dev/null, its own session and SIGKILL on
+// the death of the spawning thread, then watches it until it exits, killing its process group at the
+// deadline or when the output passes the cap. `after_kill`, if set, runs after every kill the watcher
+// sends (the root sweep of the run's uid).
+Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& after_kill);
+
+}  // namespace dream::sandbox
