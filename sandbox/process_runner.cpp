@@ -16,7 +16,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <utility>
 
 // Boost.Process v1 has a vfork launcher but enables it only for pre-2008 POSIX feature levels; glibc
@@ -139,10 +141,37 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
-Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& after_kill) {
+namespace {
+
+// The parent pid of a live process, from /proc/<pid>/status; -1 if it is gone.
+pid_t parent_of(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buffer[2048];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  buffer[n] = '\0';
+  const char* ppid = std::strstr(buffer, "\nPPid:");
+  return ppid ? static_cast<pid_t>(std::atol(ppid + 6)) : -1;
+}
+
+// bwrap's --info-fd JSON: {"child-pid": N, ...}. Returns N, or -1 until it has arrived.
+pid_t child_pid_from_info(const std::string& info) {
+  const auto key = info.find("\"child-pid\"");
+  if (key == std::string::npos) return -1;
+  const auto digits = info.find_first_of("0123456789", key + 11);
+  if (digits == std::string::npos || info.find_first_not_of("0123456789", digits) == std::string::npos) return -1;
+  return static_cast<pid_t>(std::atol(info.c_str() + digits));
+}
+
+}  // namespace
+
+Watched spawn_and_watch(const SpawnPlan& plan) {
   Watched w;
-  Fd out_r, out_w, err_r, err_w;
-  for (auto [read_end, write_end] : {std::pair{&out_r, &out_w}, std::pair{&err_r, &err_w}}) {
+  Fd out_r, out_w, err_r, err_w, info_r, info_w;
+  for (auto [read_end, write_end] : {std::pair{&out_r, &out_w}, std::pair{&err_r, &err_w}, std::pair{&info_r, &info_w}}) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return w.spawn_error = std::string("pipe: ") + std::strerror(errno), w;
     read_end->fd = p[0];
@@ -150,12 +179,20 @@ Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& afte
     write_end->fd = p[1] > STDERR_FILENO ? p[1] : ::fcntl(p[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
     if (write_end->fd != p[1]) ::close(p[1]);
   }
+  std::vector<std::string> args = plan.args;
+  std::vector<int> keep = plan.inherited_fds;
+  if (plan.info_fd_arg >= 0) {
+    args.at(static_cast<std::size_t>(plan.info_fd_arg)) = std::to_string(info_w.fd);
+    keep.push_back(info_w.fd);
+  } else {
+    info_r.reset();
+  }
 
   ChildSetup setup;
   setup.stdout_fd = out_w.fd;
   setup.stderr_fd = err_w.fd;
-  setup.keep_fds = plan.inherited_fds.data();
-  setup.keep_count = plan.inherited_fds.size();
+  setup.keep_fds = keep.data();
+  setup.keep_count = keep.size();
   setup.switch_uid = plan.switch_uid;
   setup.uid = plan.uid;
   fill_limits(plan, setup);
@@ -169,7 +206,7 @@ Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& afte
   const auto start = Clock::now();
   pid_t pid = -1;
   try {
-    bp::child child(bp::exe = plan.executable, bp::args = plan.args, bp::posix::use_vfork,
+    bp::child child(bp::exe = plan.executable, bp::args = args, bp::posix::use_vfork,
                     bp::extend::on_setup = [](auto& exec) { exec.env = empty_environment; },
                     bp::extend::on_exec_setup = [&setup](auto&) { setup_child(setup); });
     pid = child.id();
@@ -180,37 +217,52 @@ Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& afte
   }
   out_w.reset();
   err_w.reset();
+  info_w.reset();
 
-  Fd pidfd;
+  Fd pidfd, sandbox_child;
   pidfd.fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // -1 on kernels before 5.3: poll instead
-  ::fcntl(out_r.fd, F_SETFL, O_NONBLOCK);
-  ::fcntl(err_r.fd, F_SETFL, O_NONBLOCK);
+  for (const Fd* fd : {&out_r, &err_r, &info_r})
+    if (fd->fd >= 0) ::fcntl(fd->fd, F_SETFL, O_NONBLOCK);
 
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(plan.limits.wall_seconds));
-  Clock::time_point drain_deadline{};
+  Clock::time_point drain_deadline{}, escalate_at{};
   bool exited = false;
   int wait_status = 0;
   rusage usage{};
   std::size_t captured = 0;
+  std::string info;
 
+  auto kill_group = [&] {
+    ::kill(-pid, SIGKILL);  // the child leads its own session and process group
+    ::kill(pid, SIGKILL);
+  };
   auto kill_tree = [&](Outcome::Killed why) {
     if (w.outcome.killed == Outcome::Killed::no) w.outcome.killed = why;
-    // The child leads its own session and process group. In the sandbox, killing bwrap kills its pid-1
-    // child by PR_SET_PDEATHSIG, and with it the whole pid namespace.
-    ::kill(-pid, SIGKILL);
-    ::kill(pid, SIGKILL);
-    if (after_kill) after_kill();
+    if (sandbox_child.fd >= 0) {
+      // Kill the sandbox's pid 1: the kernel then kills everything in its pid namespace and bwrap reaps
+      // it and exits. (Killing bwrap first would work too, by PR_SET_PDEATHSIG, but would orphan pid 1
+      // to the host's init as a zombie.)
+      ::syscall(SYS_pidfd_send_signal, sandbox_child.fd, SIGKILL, nullptr, 0);
+      escalate_at = Clock::now() + std::chrono::seconds(1);
+    } else {
+      kill_group();
+      escalate_at = Clock::now();
+    }
   };
-  auto read_pipe = [&](Fd& fd, std::string& into) {
+  auto read_pipe = [&](Fd& fd, std::string& into, bool counted) {
     char buffer[65536];
     for (;;) {
       const ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
       if (n > 0) {
+        if (!counted) {
+          into.append(buffer, static_cast<std::size_t>(n));
+          continue;
+        }
         const std::size_t room = plan.limits.output_bytes > captured ? plan.limits.output_bytes - captured : 0;
-        const std::size_t keep = std::min<std::size_t>(room, static_cast<std::size_t>(n));
-        into.append(buffer, keep);
-        captured += keep;
-        if (keep < static_cast<std::size_t>(n)) {
+        const std::size_t keep_bytes = std::min<std::size_t>(room, static_cast<std::size_t>(n));
+        into.append(buffer, keep_bytes);
+        captured += keep_bytes;
+        if (keep_bytes < static_cast<std::size_t>(n)) {
           w.output_truncated = true;
           if (!exited) kill_tree(Outcome::Killed::output_limit);
         }
@@ -220,9 +272,16 @@ Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& afte
       return;                  // EAGAIN: nothing more for now (or an error, treated alike)
     }
   };
+  auto adopt_sandbox_child = [&] {
+    const pid_t child = child_pid_from_info(info);
+    if (child <= 0 || sandbox_child.fd >= 0 || parent_of(child) != pid) return;
+    // The pidfd pins the process; checking the parent again rules out a reused pid.
+    sandbox_child.fd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    if (sandbox_child.fd >= 0 && parent_of(child) != pid) sandbox_child.reset();
+  };
   auto reap = [&]() {
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid) return;
+    siginfo_t status{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &status, WEXITED | WNOHANG | WNOWAIT) != 0 || status.si_pid != pid) return;
     // Sandboxed, the pid namespace died with its init; unsandboxed, children may still hold the pipes. Kill
     // the group while the unreaped child still pins its pid (so the group id cannot have been reused).
     ::kill(-pid, SIGKILL);
@@ -233,28 +292,35 @@ Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& afte
 
   while (!exited || ((out_r.fd >= 0 || err_r.fd >= 0) && Clock::now() < drain_deadline)) {
     const auto now = Clock::now();
-    if (!exited && now >= deadline && w.outcome.killed == Outcome::Killed::no) kill_tree(Outcome::Killed::wall_time);
-    const auto until = exited ? drain_deadline : (w.outcome.killed != Outcome::Killed::no ? now + std::chrono::milliseconds(50) : deadline);
+    const bool killed = w.outcome.killed != Outcome::Killed::no;
+    if (!exited && !killed && now >= deadline) kill_tree(Outcome::Killed::wall_time);
+    if (!exited && killed && now >= escalate_at) kill_group();
+    const auto until = exited ? drain_deadline : (killed ? now + std::chrono::milliseconds(50) : deadline);
     long wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1;
     if (pidfd.fd < 0 && !exited) wait_ms = std::min(wait_ms, 10L);
     wait_ms = std::max(0L, std::min(wait_ms, 1000L));
 
-    pollfd fds[3];
+    pollfd fds[4];
     nfds_t n = 0;
-    const int out_index = out_r.fd >= 0 ? static_cast<int>(n) : -1;
-    if (out_r.fd >= 0) fds[n++] = {out_r.fd, POLLIN, 0};
-    const int err_index = err_r.fd >= 0 ? static_cast<int>(n) : -1;
-    if (err_r.fd >= 0) fds[n++] = {err_r.fd, POLLIN, 0};
-    const int pid_index = (!exited && pidfd.fd >= 0) ? static_cast<int>(n) : -1;
-    if (pid_index >= 0) fds[n++] = {pidfd.fd, POLLIN, 0};
+    auto add = [&](int fd) {
+      if (fd < 0) return -1;
+      fds[n] = {fd, POLLIN, 0};
+      return static_cast<int>(n++);
+    };
+    const int out_index = add(out_r.fd), err_index = add(err_r.fd), info_index = add(info_r.fd);
+    const int pid_index = add(exited ? -1 : pidfd.fd);
     const int ready = ::poll(fds, n, static_cast<int>(wait_ms));
     if (ready < 0 && errno != EINTR) break;
-    if (out_index >= 0 && fds[out_index].revents) read_pipe(out_r, w.stdout_text);
-    if (err_index >= 0 && fds[err_index].revents) read_pipe(err_r, w.stderr_text);
+    if (out_index >= 0 && fds[out_index].revents) read_pipe(out_r, w.stdout_text, true);
+    if (err_index >= 0 && fds[err_index].revents) read_pipe(err_r, w.stderr_text, true);
+    if (info_index >= 0 && fds[info_index].revents) {
+      read_pipe(info_r, info, false);
+      adopt_sandbox_child();
+    }
     if (!exited && (pidfd.fd < 0 || (pid_index >= 0 && fds[pid_index].revents))) reap();
   }
   if (!exited) {  // only if poll itself failed: make sure the child is gone and reaped
-    kill_tree(Outcome::Killed::wall_time);
+    kill_group();
     ::wait4(pid, &wait_status, 0, &usage);
   }
 

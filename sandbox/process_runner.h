@@ -3,7 +3,6 @@
 // capture with a byte cap, a wall-clock deadline, and killing on either. Used by Sandbox::run for the
 // bubblewrap process (or, in unsafe mode, for the interpreter itself).
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +19,9 @@ struct SpawnPlan {
   bool limit_processes = false;           // apply RLIMIT_NPROC (meaningful only with switch_uid)
   std::string working_directory;          // empty = inherit
   const std::vector<std::uint8_t>* seccomp_bpf = nullptr;  // load this filter in the child before exec
+  // Index of the argument (after bwrap's --info-fd) to replace with the write end of a pipe on which
+  // bubblewrap reports the host pid of the sandbox's pid 1; -1 when the child is not bubblewrap.
+  int info_fd_arg = -1;
   Limits limits;
 };
 
@@ -33,9 +35,9 @@ struct Watched {
 
 // Starts the plan's child through Boost.Process (with vfork, so a parent holding a large model does not
 // copy its page tables) with an empty environment, stdin from /dev/null, its own session and SIGKILL on
-// the death of the spawning thread, then watches it until it exits, killing its process group at the
-// deadline or when the output passes the cap. `after_kill`, if set, runs after every kill the watcher
-// sends (the root sweep of the run's uid).
-Watched spawn_and_watch(const SpawnPlan& plan, const std::function<void()>& after_kill);
+// the death of the spawning thread, then watches it until it exits. At the deadline, or when the output
+// passes the cap, it kills the sandbox's pid 1 (and so its whole pid namespace) if bubblewrap reported
+// it, else the child's process group.
+Watched spawn_and_watch(const SpawnPlan& plan);
 
 }  // namespace dream::sandbox

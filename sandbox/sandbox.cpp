@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -177,12 +178,6 @@ RunResult finish(Watched&& w, bool sandboxed) {
   return r;
 }
 
-std::function<void()> sweep_of(const UidLease* lease) {
-  if (!lease) return {};
-  const std::uint32_t uid = lease->uid();
-  return [uid] { kill_processes_of_uid(uid); };
-}
-
 }  // namespace
 
 RunResult Sandbox::Impl::run_sandboxed(const Program& program, const UidLease* lease) const {
@@ -205,7 +200,8 @@ RunResult Sandbox::Impl::run_sandboxed(const Program& program, const UidLease* l
   plan.limit_processes = lease != nullptr;
   auto& a = plan.args;
   a = {"--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
-       "--clearenv", "--hostname", "sandbox"};
+       "--clearenv", "--hostname", "sandbox", "--info-fd", "(set by spawn_and_watch)"};
+  plan.info_fd_arg = static_cast<int>(a.size()) - 1;
   for (const auto& e : view) {
     if (e.kind == ViewEntry::Kind::symlink) a.insert(a.end(), {"--symlink", e.source, e.dest});
     else a.insert(a.end(), {"--ro-bind", e.source, e.dest});
@@ -225,9 +221,8 @@ RunResult Sandbox::Impl::run_sandboxed(const Program& program, const UidLease* l
   a.insert(a.end(), {"--seccomp", std::to_string(filter.fd), "--", options.interpreter.string(), "/tmp/program.py"});
   a.insert(a.end(), program.args.begin(), program.args.end());
 
-  const auto sweep = sweep_of(lease);
-  RunResult r = finish(spawn_and_watch(plan, sweep), /*sandboxed=*/true);
-  if (sweep) sweep();  // nothing should be left once bwrap has exited; make sure of it
+  RunResult r = finish(spawn_and_watch(plan), /*sandboxed=*/true);
+  if (lease) kill_processes_of_uid(lease->uid());  // nothing should be left once bwrap has exited; make sure
   return r;
 }
 
@@ -264,9 +259,8 @@ RunResult Sandbox::Impl::run_unsafe(const Program& program, const UidLease* leas
   plan.working_directory = scratch.string();
   plan.seccomp_bpf = &seccomp_bpf;
 
-  const auto sweep = sweep_of(lease);
-  RunResult r = finish(spawn_and_watch(plan, sweep), /*sandboxed=*/false);
-  if (sweep) sweep();
+  RunResult r = finish(spawn_and_watch(plan), /*sandboxed=*/false);
+  if (lease) kill_processes_of_uid(lease->uid());  // daemons that left the process group
   r.warning = kUnsafeWarning;
   return r;
 }
