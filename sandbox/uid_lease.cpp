@@ -1,5 +1,6 @@
 #include "sandbox/uid_lease.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -7,7 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -45,15 +47,23 @@ UidLease::~UidLease() {
 
 namespace {
 
-// The real uid of a live (not zombie) process from /proc/<pid>/status ("Uid:\treal\teffective..."),
-// or -1. A zombie only waits for its parent to reap it and can do nothing more.
-long long live_process_uid(const fs::path& proc_entry) {
-  std::ifstream status(proc_entry / "status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("State:", 0) == 0 && line.find('Z') != std::string::npos) return -1;
-    if (line.rfind("Uid:", 0) == 0) return std::stoll(line.substr(4));
-  }
-  return -1;
+// The real uid of a live (not zombie) process from /proc/<pid>/status ("State:\tS ...", "Uid:\treal\t..."),
+// or -1. A zombie only waits for its parent to reap it and can do nothing more. (Not stat() of
+// /proc/<pid>: a process can make itself non-dumpable, and its directory then shows root as owner.)
+long long live_process_uid(const char* pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%s/status", pid);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buffer[1024];  // State and Uid are within the first few hundred bytes
+  const ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  buffer[n] = '\0';
+  const char* state = std::strstr(buffer, "\nState:");
+  if (state && std::strchr(state + 7, 'Z') && std::strchr(state + 7, 'Z') < std::strchr(state + 7, '\n')) return -1;
+  const char* uid = std::strstr(buffer, "\nUid:");
+  return uid ? std::atoll(uid + 5) : -1;
 }
 
 }  // namespace
@@ -62,13 +72,14 @@ int kill_processes_of_uid(std::uint32_t uid) {
   int killed = 0;
   for (int round = 0; round < 50; ++round) {
     int found = 0;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (live_process_uid(entry.path()) != static_cast<long long>(uid)) continue;
-      if (::kill(std::stoi(name), SIGKILL) == 0) ++found;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) break;
+    while (const dirent* entry = ::readdir(proc)) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      if (live_process_uid(entry->d_name) != static_cast<long long>(uid)) continue;
+      if (::kill(static_cast<pid_t>(std::atol(entry->d_name)), SIGKILL) == 0) ++found;
     }
+    ::closedir(proc);
     if (found == 0) break;
     killed += found;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
