@@ -21,13 +21,8 @@
 #include <string>
 #include <utility>
 
-// Boost.Process v1 has a vfork launcher but enables it only for pre-2008 POSIX feature levels; glibc
-// provides vfork regardless (unistd.h).
-#ifndef BOOST_POSIX_HAS_VFORK
-#define BOOST_POSIX_HAS_VFORK 1
-#endif
-// Boost.Process v1 reaches std::filesystem instead of Boost.Filesystem where the headers offer it (1.77+);
-// older Boost (Debian's 1.74) links Boost.Filesystem instead (see sandbox/CMakeLists.txt).
+// BOOST_POSIX_HAS_VFORK (for bp::posix::use_vfork) comes from dream_boost_process (sandbox/CMakeLists.txt).
+// Boost.Filesystem or std::filesystem underneath: see dream_boost_process in sandbox/CMakeLists.txt.
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
