@@ -86,6 +86,14 @@ void setup_child(ChildSetup& s) {
   for (std::size_t i = 0; i < s.keep_count; ++i)
     if (::fcntl(s.keep_fds[i], F_SETFD, 0) != 0) child_fail(s, "inherited descriptor");
   if (::setsid() < 0) child_fail(s, "setsid");
+  // Should the machine run out of memory anyway (many processes each under their address-space limit),
+  // the kernel's OOM killer takes sandboxed programs first, not the harness holding a model. Raising the
+  // score needs no privilege; the program cannot lower it again.
+  const int oom = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (oom >= 0) {
+    [[maybe_unused]] auto n = ::write(oom, "1000", 4);
+    ::close(oom);
+  }
   if (s.switch_uid) {
     if (::syscall(SYS_setgroups, 0, nullptr) != 0) child_fail(s, "setgroups");
     if (::syscall(SYS_setresgid, s.uid, s.uid, s.uid) != 0) child_fail(s, "setresgid");

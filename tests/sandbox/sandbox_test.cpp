@@ -56,6 +56,20 @@ print(open("/tmp/scratch.txt").read(), os.getpid())
   EXPECT_EQ(r.stdout_text, "['a', 'b c'] /tmp /usr/bin/python3\nok 1\n") << "the program is pid 1 of its own namespace";
 }
 
+TEST(Sandbox, OomKillerPrefersSandboxedPrograms) {
+  const auto r = shared_sandbox().run(python(R"(
+print(open("/proc/self/oom_score_adj").read().strip())
+try:
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("-1000")
+except OSError as e:
+    print("cannot lower it:", type(e).__name__)
+print(open("/proc/self/oom_score_adj").read().strip())
+)"));
+  EXPECT_EQ(r.status, Status::passed) << r.message << r.stderr_text;
+  EXPECT_EQ(r.stdout_text, "1000\ncannot lower it: PermissionError\n1000\n");
+}
+
 TEST(Sandbox, InputFilesAreVisibleReadOnly) {
   const auto dir = std::filesystem::temp_directory_path() / unique_token("inputs");
   std::filesystem::create_directories(dir / "data");
