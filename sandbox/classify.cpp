@@ -81,15 +81,15 @@ void classify(const Outcome& outcome, RunResult& result) {
     // "sandbox_error", which counts as not passed just the same.
     result.status = Status::sandbox_error;
     result.message = last;
+  } else if (result.signal == 0 && result.exit_code == 0) {
+    result.status = Status::passed;
+    result.message.clear();
   } else if (last.rfind("MemoryError", 0) == 0) {
     result.status = Status::out_of_memory;
     result.message = last;
   } else if (result.signal != 0) {
     result.status = Status::killed_by_signal;
     result.message = "killed by " + signal_name(result.signal);
-  } else if (result.exit_code == 0) {
-    result.status = Status::passed;
-    result.message.clear();
   } else {
     result.status = Status::failed;
     result.message = last.empty() ? "exit code " + std::to_string(result.exit_code) : last;

@@ -187,6 +187,7 @@ TEST(Classify, StatusFromOutcome) {
   EXPECT_EQ(classify({.exit_code = 137, .cpu_limit = 3}, "", 0.1).status, Status::killed_by_signal);
   EXPECT_EQ(classify({.exit_code = 1}, "bwrap: Can't mount proc\n").status, Status::sandbox_error);
   EXPECT_EQ(classify({.exit_code = 1}, "Traceback\nMemoryError\n").status, Status::out_of_memory);
+  EXPECT_EQ(classify({.exit_code = 0}, "MemoryError caught and reported\n").status, Status::passed);
   EXPECT_EQ(classify({.killed = Outcome::Killed::output_limit, .exit_code = 137}).status, Status::output_limit);
   EXPECT_EQ(classify({.killed = Outcome::Killed::wall_time, .exit_code = 137}).status, Status::timeout);
   // Unsandboxed, an exit code above 128 is just an exit code.
