@@ -46,7 +46,7 @@ struct SandboxOptions {
   // for the duration of one run, so concurrent runs (also from other processes) never share a uid.
   std::uint32_t first_uid = 2'000'000'000;
   std::uint32_t uid_count = 4096;
-  std::filesystem::path uid_lock_dir = "/tmp/dream-sandbox-uids";
+  std::filesystem::path uid_lock_dir = "/run/dream-sandbox";  // root-only /run: no planted-directory tricks
   // Unsafe mode only: where per-run host scratch directories are created (removed after each run).
   std::filesystem::path unsafe_scratch_root = std::filesystem::temp_directory_path();
 };

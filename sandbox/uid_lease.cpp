@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,8 +21,19 @@ namespace fs = std::filesystem;
 
 UidLease::UidLease(const fs::path& lock_dir, std::uint32_t first_uid, std::uint32_t count) {
   std::error_code ec;
+  if (!fs::exists(lock_dir, ec)) {
+    fs::create_directories(lock_dir.parent_path(), ec);
+    ::mkdir(lock_dir.c_str(), 0700);
+  }
+  ec.clear();
   fs::create_directories(lock_dir, ec);
   if (ec) throw std::runtime_error("sandbox: cannot create uid lock directory " + lock_dir.string() + ": " + ec.message());
+  // Root creates files here: refuse a directory someone else could have planted (a symlink, another
+  // owner, or writable by others).
+  struct stat st {};
+  if (::lstat(lock_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022))
+    throw std::runtime_error("sandbox: uid lock directory " + lock_dir.string() +
+                             " must be a real directory owned by this user and writable only by it");
   // Start at a random slot so concurrent processes rarely probe the same files.
   thread_local std::minstd_rand rng(std::random_device{}());
   const std::uint32_t start = count ? static_cast<std::uint32_t>(rng() % count) : 0;
