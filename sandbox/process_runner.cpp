@@ -29,6 +29,8 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
 
+#include "sandbox/proc_status.h"
+
 namespace dream::sandbox {
 namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
@@ -142,23 +144,8 @@ char* empty_environment[] = {nullptr};
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-}  // namespace
-
-namespace {
-
-// The parent pid of a live process, from /proc/<pid>/status; -1 if it is gone.
-pid_t parent_of(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/status";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  char buffer[2048];
-  const ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
-  ::close(fd);
-  if (n <= 0) return -1;
-  buffer[n] = '\0';
-  const char* ppid = std::strstr(buffer, "\nPPid:");
-  return ppid ? static_cast<pid_t>(std::atol(ppid + 6)) : -1;
-}
+// The parent pid of a live process; -1 if it is gone.
+pid_t parent_of(pid_t pid) { return static_cast<pid_t>(status_number(proc_status(std::to_string(pid)), "PPid")); }
 
 // bwrap's --info-fd JSON: {"child-pid": N, ...}. Returns N, or -1 until it has arrived.
 pid_t child_pid_from_info(const std::string& info) {

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <random>
 
 #include "sandbox/classify.h"
 #include "sandbox/filesystem_view.h"

@@ -9,12 +9,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "sandbox/proc_status.h"
 
 namespace dream::sandbox {
 namespace fs = std::filesystem;
@@ -57,29 +58,6 @@ UidLease::~UidLease() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the flock
 }
 
-namespace {
-
-// The real uid of a live (not zombie) process from /proc/<pid>/status ("State:\tS ...", "Uid:\treal\t..."),
-// or -1. A zombie only waits for its parent to reap it and can do nothing more. (Not stat() of
-// /proc/<pid>: a process can make itself non-dumpable, and its directory then shows root as owner.)
-long long live_process_uid(const char* pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%s/status", pid);
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  char buffer[1024];  // State and Uid are within the first few hundred bytes
-  const ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
-  ::close(fd);
-  if (n <= 0) return -1;
-  buffer[n] = '\0';
-  const char* state = std::strstr(buffer, "\nState:");
-  if (state && std::strchr(state + 7, 'Z') && std::strchr(state + 7, 'Z') < std::strchr(state + 7, '\n')) return -1;
-  const char* uid = std::strstr(buffer, "\nUid:");
-  return uid ? std::atoll(uid + 5) : -1;
-}
-
-}  // namespace
-
 int kill_processes_of_uid(std::uint32_t uid) {
   int killed = 0;
   for (int round = 0; round < 50; ++round) {
@@ -88,7 +66,10 @@ int kill_processes_of_uid(std::uint32_t uid) {
     if (!proc) break;
     while (const dirent* entry = ::readdir(proc)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-      if (live_process_uid(entry->d_name) != static_cast<long long>(uid)) continue;
+      // The status file, not stat() of /proc/<pid>: a process can make itself non-dumpable, and its
+      // directory then shows root as owner.
+      const std::string status = proc_status(entry->d_name);
+      if (status.empty() || is_zombie(status) || status_number(status, "Uid") != static_cast<long long>(uid)) continue;
       if (::kill(static_cast<pid_t>(std::atol(entry->d_name)), SIGKILL) == 0) ++found;
     }
     ::closedir(proc);
