@@ -58,6 +58,22 @@ with open("/proc/self/maps") as maps:
 
 }  // namespace
 
+void expose_symlink_targets(std::vector<ViewEntry>& view) {
+  std::vector<fs::path> bound;
+  for (const auto& e : view)
+    if (e.kind == ViewEntry::Kind::read_only_bind) bound.emplace_back(e.dest);
+  for (const auto& dir : bound) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_symlink(ec)) continue;
+      const fs::path target = fs::read_symlink(it->path(), ec);
+      if (ec) continue;
+      const fs::path resolved = (target.is_absolute() ? target : dir / target).lexically_normal();
+      if (!covered_by_bind(resolved, view)) expose_path(resolved, view);
+    }
+  }
+}
+
 void expose_path(const fs::path& path, std::vector<ViewEntry>& view) {
   const fs::path p = path.lexically_normal();
   std::error_code ec;
@@ -138,6 +154,7 @@ std::vector<ViewEntry> interpreter_view(const fs::path& interpreter, bool site_p
   }
   for (const auto& dir : lib_dirs) expose_path(dir, view);
   for (const auto& extra : extra_paths) expose_path(extra, view);
+  expose_symlink_targets(view);
   return view;
 }
 

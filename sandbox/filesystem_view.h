@@ -20,6 +20,11 @@ struct ViewEntry {
 // directory already bound. Paths that do not exist on the host are ignored.
 void expose_path(const std::filesystem::path& path, std::vector<ViewEntry>& view);
 
+// Shared libraries are often symlinks that leave the directories bound (Debian's alternatives:
+// /usr/lib/x86_64-linux-gnu/libblas.so.3 -> /etc/alternatives/... -> .../openblas-pthread/libblas.so.3).
+// Exposes the targets of the symlinks directly inside each bound directory, so they resolve as on the host.
+void expose_symlink_targets(std::vector<ViewEntry>& view);
+
 // The ELF program interpreter (PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2) of an executable, or empty if
 // the file is not a dynamically linked ELF file.
 std::string elf_program_interpreter(const std::filesystem::path& executable);
