@@ -128,7 +128,7 @@ void fill_limits(const SpawnPlan& plan, ChildSetup& s) {
   add(RLIMIT_FSIZE, megabytes(l.file_size_mb), megabytes(l.file_size_mb));
   add(RLIMIT_NOFILE, static_cast<rlim_t>(l.open_files), static_cast<rlim_t>(l.open_files));
   add(RLIMIT_CORE, 0, 0);  // a crashing program must not leave core files (or feed a host core handler)
-  if (plan.limit_processes) add(RLIMIT_NPROC, static_cast<rlim_t>(l.max_processes), static_cast<rlim_t>(l.max_processes));
+  if (plan.process_limit > 0) add(RLIMIT_NPROC, static_cast<rlim_t>(plan.process_limit), static_cast<rlim_t>(plan.process_limit));
 }
 
 struct Fd {

@@ -16,7 +16,9 @@ struct SpawnPlan {
   std::vector<int> inherited_fds;         // descriptors (opened CLOEXEC by the caller) the child keeps open
   bool switch_uid = false;                // become uid and gid `uid` with no supplementary groups (root only)
   std::uint32_t uid = 0;
-  bool limit_processes = false;           // apply RLIMIT_NPROC (meaningful only with switch_uid)
+  // RLIMIT_NPROC to set (0: none). The kernel compares it with ALL tasks of the uid, so it is
+  // max_processes for a leased uid, or the caller's current task count + max_processes otherwise.
+  long process_limit = 0;
   std::string working_directory;          // empty = inherit
   const std::vector<std::uint8_t>* seccomp_bpf = nullptr;  // load this filter in the child before exec
   // Index of the argument (after bwrap's --info-fd) to replace with the write end of a pipe on which

@@ -177,6 +177,12 @@ RunResult finish(Watched&& w, bool sandboxed) {
   return r;
 }
 
+// RLIMIT_NPROC counts every task (process or thread) of the real uid, in all user namespaces. A leased
+// uid runs nothing else; otherwise the run may add max_processes tasks to what the user already has.
+long process_limit(const Limits& l, const UidLease* lease) {
+  return lease ? l.max_processes : tasks_of_uid(::getuid()) + l.max_processes;
+}
+
 }  // namespace
 
 RunResult Sandbox::Impl::run_sandboxed(const Program& program, const UidLease* lease) const {
@@ -196,7 +202,7 @@ RunResult Sandbox::Impl::run_sandboxed(const Program& program, const UidLease* l
   plan.limits = l;
   plan.switch_uid = lease != nullptr;
   plan.uid = lease ? lease->uid() : 0;
-  plan.limit_processes = lease != nullptr;
+  plan.process_limit = process_limit(l, lease);
   auto& a = plan.args;
   a = {"--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
        "--clearenv", "--hostname", "sandbox", "--info-fd", "(set by spawn_and_watch)"};
@@ -254,7 +260,7 @@ RunResult Sandbox::Impl::run_unsafe(const Program& program, const UidLease* leas
   plan.limits = program.limits;
   plan.switch_uid = lease != nullptr;
   plan.uid = lease ? lease->uid() : 0;
-  plan.limit_processes = lease != nullptr;
+  plan.process_limit = process_limit(program.limits, lease);
   plan.working_directory = scratch.string();
   plan.seccomp_bpf = &seccomp_bpf;
 

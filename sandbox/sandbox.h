@@ -26,7 +26,7 @@ struct Limits {
   double wall_seconds = 10.0;          // wall-clock time before the whole process tree is killed (status timeout)
   double cpu_seconds = 0.0;            // CPU time per process (RLIMIT_CPU); 0 = same as wall_seconds
   std::size_t memory_mb = 1024;        // address space per process (RLIMIT_AS); exceeding it raises MemoryError
-  int max_processes = 32;              // processes + threads of the run's uid (RLIMIT_NPROC); enforced as root only
+  int max_processes = 32;              // processes + threads the run may add (RLIMIT_NPROC; see docs/sandbox.md)
   std::size_t file_size_mb = 16;       // largest file the program may write (RLIMIT_FSIZE)
   int open_files = 128;                // open file descriptors per process (RLIMIT_NOFILE)
   std::size_t scratch_mb = 64;         // size of the writable tmpfs at /tmp (and of the one at /dev/shm)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <cstdlib>
@@ -56,6 +57,20 @@ UidLease::UidLease(const fs::path& lock_dir, std::uint32_t first_uid, std::uint3
 
 UidLease::~UidLease() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the flock
+}
+
+long tasks_of_uid(std::uint32_t uid) {
+  long tasks = 0;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  while (const dirent* entry = ::readdir(proc)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    const std::string status = proc_status(entry->d_name);
+    if (status.empty() || is_zombie(status) || status_number(status, "Uid") != static_cast<long long>(uid)) continue;
+    tasks += std::max(1LL, status_number(status, "Threads"));
+  }
+  ::closedir(proc);
+  return tasks;
 }
 
 int kill_processes_of_uid(std::uint32_t uid) {

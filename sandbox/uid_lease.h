@@ -28,4 +28,7 @@ class UidLease {
 // returns how many it killed. For the sweep after a run; never call it for a uid that is not leased.
 int kill_processes_of_uid(std::uint32_t uid);
 
+// Tasks (processes and threads, zombies excluded) whose real uid is `uid`: what RLIMIT_NPROC counts.
+long tasks_of_uid(std::uint32_t uid);
+
 }  // namespace dream::sandbox
