@@ -152,6 +152,7 @@ RunResult Sandbox::Impl::run(const Program& program) const {
     RunResult r;
     r.status = Status::sandbox_error;
     r.message = e.what();
+    if (options.unsafe_no_sandbox) r.warning = kUnsafeWarning;
     return r;
   }
 }
