@@ -6,12 +6,17 @@
 //       plain_subprocess              python3 FILE.py through Boost.Process (what unsandboxed harnesses pay)
 //       unsafe_no_sandbox             our runner without namespaces (rlimits, seccomp, uid switch if root)
 //       sandboxed                     bubblewrap namespaces + all of the above
-// The difference sandboxed - plain_subprocess is the sandbox's per-run overhead. Warm-up runs are
-// excluded by Google Benchmark; use --benchmark_repetitions for median and spread.
+//   BM_PairedOverhead                 the three modes interleaved run by run, so a shared machine's changing
+//                                     load hits them alike; counters: median ms of each mode and the median
+//                                     of the per-round differences (sandboxed - plain = the sandbox's
+//                                     per-run overhead)
+// Warm-up runs are excluded by Google Benchmark; use --benchmark_repetitions for median and spread.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -65,16 +70,26 @@ BENCHMARK(BM_CanonicalHumanEval)->ArgName("workers")->Arg(1)->Arg(2)->Unit(bench
 
 constexpr const char* kTrivial = "pass\n";
 
-void BM_Trivial_plain_subprocess(benchmark::State& state) {
+// python3 FILE.py with its output read, as an unsandboxed harness would run it; false if it failed.
+bool run_plain(const fs::path& file) {
+  namespace bp = boost::process;
+  bp::ipstream out;
+  bp::child child("/usr/bin/python3", file.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  std::string sink((std::istreambuf_iterator<char>(out)), {});
+  child.wait();
+  return child.exit_code() == 0;
+}
+
+fs::path trivial_file() {
   const fs::path file = fs::temp_directory_path() / ("dream-bench-" + std::to_string(::getpid()) + ".py");
   std::ofstream(file) << kTrivial;
-  namespace bp = boost::process;
+  return file;
+}
+
+void BM_Trivial_plain_subprocess(benchmark::State& state) {
+  const fs::path file = trivial_file();
   for (auto _ : state) {
-    bp::ipstream out;
-    bp::child child("/usr/bin/python3", file.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
-    std::string sink((std::istreambuf_iterator<char>(out)), {});
-    child.wait();
-    if (child.exit_code() != 0) state.SkipWithError("plain python3 failed");
+    if (!run_plain(file)) state.SkipWithError("plain python3 failed");
   }
   fs::remove(file);
 }
@@ -92,6 +107,37 @@ void BM_Trivial_unsafe_no_sandbox(benchmark::State& state) { run_trivial(state, 
 void BM_Trivial_sandboxed(benchmark::State& state) { run_trivial(state, false); }
 BENCHMARK(BM_Trivial_unsafe_no_sandbox)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_Trivial_sandboxed)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
+}
+
+void BM_PairedOverhead(benchmark::State& state) {
+  const fs::path file = trivial_file();
+  sandbox::Program program;
+  program.source = kTrivial;
+  const auto& safe = sandbox_of(false);
+  const auto& unsafe = sandbox_of(true);
+  std::vector<double> plain_ms, unsafe_ms, sandboxed_ms, overhead_ms;
+  auto timed = [](auto&& run) {
+    const auto start = std::chrono::steady_clock::now();
+    if (!run()) throw std::runtime_error("run failed");
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (auto _ : state) {
+    plain_ms.push_back(timed([&] { return run_plain(file); }));
+    unsafe_ms.push_back(timed([&] { return unsafe.run(program).passed(); }));
+    sandboxed_ms.push_back(timed([&] { return safe.run(program).passed(); }));
+    overhead_ms.push_back(sandboxed_ms.back() - plain_ms.back());
+  }
+  fs::remove(file);
+  state.counters["plain_ms"] = median(plain_ms);
+  state.counters["unsafe_ms"] = median(unsafe_ms);
+  state.counters["sandboxed_ms"] = median(sandboxed_ms);
+  state.counters["overhead_ms"] = median(overhead_ms);
+}
+BENCHMARK(BM_PairedOverhead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(100);
 
 }  // namespace
 
