@@ -131,14 +131,4 @@ PairedComparison compare_paired(std::span<const double> a, std::span<const doubl
   return r;
 }
 
-double pass_at_k(int n, int c, int k) {
-  if (n <= 0 || k <= 0 || k > n || c < 0 || c > n)
-    throw std::invalid_argument("pass_at_k: need 0 < k <= n and 0 <= c <= n (n=" + std::to_string(n) +
-                                ", c=" + std::to_string(c) + ", k=" + std::to_string(k) + ")");
-  if (n - c < k) return 1.0;
-  double prod = 1.0;  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i)
-  for (int i = n - c + 1; i <= n; ++i) prod *= 1.0 - static_cast<double>(k) / i;
-  return 1.0 - prod;
-}
-
 }  // namespace dream::metrics

@@ -1,6 +1,6 @@
 #pragma once
 // Aggregation and uncertainty for per-sample scores: mean, lm-eval's analytic standard error, bootstrap
-// standard error, paired comparison of two settings on the same items, and the unbiased pass@k estimator.
+// standard error and paired comparison of two settings on the same items (pass@k: pass_at_k.h).
 //
 // Paired comparison (documented choice): both a paired bootstrap and, for 0/1 scores, McNemar's exact
 // test are reported. The paired bootstrap resamples item indices with replacement (the same indices for
@@ -50,8 +50,5 @@ double percentile(std::vector<double> values, double q);
 
 // Two-sided exact McNemar p-value from the discordant counts.
 double mcnemar_exact_p(size_t a_only, size_t b_only);
-
-// Unbiased pass@k from n samples of which c pass: 1 - C(n-c, k) / C(n, k).
-double pass_at_k(int n, int c, int k);
 
 }  // namespace dream::metrics

@@ -16,5 +16,6 @@ void add_score_command(CLI::App& app);        // score external generations of o
 void add_list_command(CLI::App& app);         // list tasks or datasets (tasks/, datasets/)
 void add_datasets_command(CLI::App& app);     // datasets list|verify|fetch|generate (datasets/)
 void add_merge_command(CLI::App& app);        // merge the shards of one run (harness/)
+void add_sandbox_command(CLI::App& app);      // runs one Python program in the code-task sandbox (sandbox/)
 
 }  // namespace dream::cli
