@@ -77,8 +77,8 @@ std::vector<TaskEntry> build_registry() {
     if (r[i].spec_file.rfind("planning/", 0) != 0) continue;
     TaskEntry twin = r[i];
     twin.name += "_0shot";
-    const size_t shot = twin.description.find("8-shot");
-    if (shot != std::string::npos) twin.description.replace(shot, 6, "0-shot");
+    const size_t shot = twin.summary.find("8-shot");
+    if (shot != std::string::npos) twin.summary.replace(shot, 6, "0-shot");
     if (twin.spec_patch.is_null()) twin.spec_patch = json::object();
     twin.spec_patch.merge_patch({{"num_fewshot", 0}});
     r.push_back(std::move(twin));
