@@ -172,7 +172,9 @@ TEST_F(Generation, RevealStepRecordsWhenEachAnswerTokenAppeared) {
     }
     ++revealed;
     EXPECT_NE(out.history[step][0][3 + j].item<int64_t>(), mask_);
-    if (step > 0) EXPECT_EQ(out.history[step - 1][0][3 + j].item<int64_t>(), mask_);
+    if (step > 0) {
+      EXPECT_EQ(out.history[step - 1][0][3 + j].item<int64_t>(), mask_);
+    }
   }
   EXPECT_GE(revealed, 6);
 }
