@@ -157,7 +157,9 @@ void aggregate_results(reports::Results& results, const std::vector<SampleRecord
       r.task = task.name;
       r.setting_id = sid;
       r.n_samples_original = n_original.count(task.name) ? n_original.at(task.name) : static_cast<int64_t>(rows.size());
-      r.n_samples_effective = static_cast<int64_t>(rows.size());
+      std::set<std::string> documents;  // code tasks scored externally may have several samples per document
+      for (const SampleRecord* s : rows) documents.insert(s->doc_id);
+      r.n_samples_effective = static_cast<int64_t>(documents.size());
       std::set<std::string> names;
       for (const SampleRecord* s : rows) {
         if (!s->error.empty()) ++r.n_failed;
