@@ -28,18 +28,6 @@ bool have_code_data() {
          std::filesystem::exists(test::datasets_dir() / "mbpp/mbpp.jsonl");
 }
 
-RunOptions code_run(const std::filesystem::path& out, std::vector<std::string> tasks, int64_t limit) {
-  RunOptions o;
-  o.tasks = std::move(tasks);
-  o.limit = limit;
-  o.batch_size = 4;
-  o.data_dir = test::datasets_dir();
-  o.output_dir = out;
-  o.progress = ProgressMode::never;
-  o.aggregate.bootstrap_iterations = 200;
-  return o;
-}
-
 // Whether the fake backend meant to answer this sample right (its decision depends on prompt, seed, steps).
 bool fake_answered_right(const FakeBackend& fake, const reports::Results& results, const reports::SampleRecord& s) {
   const reports::Setting* setting = reports::find_setting(results, s.setting_id);
@@ -83,7 +71,7 @@ TEST(CodeRun, FakeBackendGivesTheExpectedPassAt1) {
   FakeBackend fake("fake:accuracy=0.5", test::datasets_dir());
   std::ostringstream log;
   const auto summary =
-      run_evaluation(fake, code_run(out, {"humaneval", "humaneval_instruct", "mbpp", "mbpp_instruct"}, 8), log);
+      run_evaluation(fake, test::test_run(out, {"humaneval", "humaneval_instruct", "mbpp", "mbpp_instruct"}, 8, 4), log);
   EXPECT_EQ(summary.computed, 32u);
   const auto samples = reports::read_samples_jsonl(out / reports::kSamplesFileName);
   ASSERT_EQ(samples.size(), 32u);
@@ -126,7 +114,7 @@ TEST(CodeRun, FakeBackendGivesTheExpectedPassAt1) {
   // A resumed run reads the records (code statuses included) back from the cache and changes nothing.
   const auto before = test::comparable_results(out);
   const auto again =
-      run_evaluation(fake, code_run(out, {"humaneval", "humaneval_instruct", "mbpp", "mbpp_instruct"}, 8), log);
+      run_evaluation(fake, test::test_run(out, {"humaneval", "humaneval_instruct", "mbpp", "mbpp_instruct"}, 8, 4), log);
   EXPECT_EQ(again.computed, 0u);
   EXPECT_EQ(test::comparable_results(out), before);
   EXPECT_EQ(test::comparable_samples(out).size(), 32u);
@@ -136,7 +124,7 @@ TEST(CodeRun, SeedGridGivesPassAtKOverTheSeeds) {
   if (!have_code_data()) GTEST_SKIP() << "no HumanEval/MBPP data under " << test::datasets_dir();
   const auto out = test::fresh_dir("code_seeds");
   FakeBackend fake("fake:accuracy=0.15", test::datasets_dir());
-  auto options = code_run(out, {"humaneval"}, 4);
+  auto options = test::test_run(out, {"humaneval"}, 4, 4);
   options.grid.seeds = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   std::ostringstream log;
   const auto summary = run_evaluation(fake, options, log);
