@@ -220,8 +220,10 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
         reports::SampleRecord& rec = scored[k];
         add_timing(rec, outputs[scored_rows[k]].output, static_cast<int>(batch.size()), backend.peak_memory_bytes(),
                    item.settings->steps, opt.keep_traces);
-        rows.push_back({item.key, rec.task, rec.doc_id, rec.setting_id,
-                        reports::to_json(rec).dump(-1, ' ', false, reports::Json::error_handler_t::replace)});
+        // A sample that could not be scored (e.g. a sandbox failure) is not cached either: a rerun retries it.
+        if (rec.error.empty())
+          rows.push_back({item.key, rec.task, rec.doc_id, rec.setting_id,
+                          reports::to_json(rec).dump(-1, ' ', false, reports::Json::error_handler_t::replace)});
         records.push_back(std::move(rec));
         ++summary.computed;
       }
