@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 
+#include "metrics/pass_at_k.h"
 #include "metrics/stats.h"
 
 namespace dream::harness {
@@ -50,6 +52,48 @@ std::optional<reports::Performance> performance_of(const std::vector<const Sampl
   if (peak > 0) p.peak_memory_bytes = peak;
   p.batch_size = batch;
   return p;
+}
+
+// Settings that differ only in the seed: the samples they share for pass@k.
+std::string id_without_seed(const reports::Results& results, const std::string& setting_id) {
+  const reports::Setting* setting = reports::find_setting(results, setting_id);
+  if (!setting) return setting_id;
+  reports::Setting seedless = *setting;
+  seedless.seed = 0;
+  return reports::make_setting_id(seedless);
+}
+
+// Adds the pass@k metrics with k > 1 to the rows of `task` (already in results.results): per group of
+// settings that differ only in the seed, n and c per document over all the group's samples, the unbiased
+// estimator per document, its mean and bootstrap stderr; each k that every document's n allows.
+void add_pass_at_k(reports::Results& results, const reports::TaskInfo& task,
+                   std::map<std::string, std::vector<const SampleRecord*>>& by_setting,
+                   const std::vector<std::string>& setting_order, const metrics::BootstrapOptions& boot) {
+  const auto per_sample = std::find_if(task.pass_at_k.begin(), task.pass_at_k.end(), [](const auto& m) { return m.k == 1; });
+  if (per_sample == task.pass_at_k.end()) return;
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& sid : setting_order) groups[id_without_seed(results, sid)].push_back(sid);
+  for (const auto& [_, group] : groups) {
+    std::map<std::string, metrics::ProblemSamples> per_doc;
+    for (const auto& sid : group) {
+      for (const SampleRecord* s : by_setting[sid]) {
+        auto& p = per_doc[s->doc_id];
+        ++p.n;
+        if (metric_of(*s, per_sample->name) == 1) ++p.correct;
+      }
+    }
+    std::int64_t min_n = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [doc, p] : per_doc) min_n = std::min(min_n, p.n);
+    for (const auto& m : task.pass_at_k) {
+      if (m.k == 1 || m.k > min_n) continue;
+      std::vector<double> values;
+      for (const auto& [doc, p] : per_doc) values.push_back(metrics::pass_at_k(p.n, p.correct, m.k));
+      const reports::MetricValue value{metrics::mean(values), metrics::bootstrap_stderr(values, boot)};
+      for (auto& row : results.results)
+        if (row.task == task.name && std::find(group.begin(), group.end(), row.setting_id) != group.end())
+          row.metrics[m.name] = value;
+    }
+  }
 }
 
 std::string format_ci(double lo, double hi) {
@@ -113,7 +157,9 @@ void aggregate_results(reports::Results& results, const std::vector<SampleRecord
       r.task = task.name;
       r.setting_id = sid;
       r.n_samples_original = n_original.count(task.name) ? n_original.at(task.name) : static_cast<int64_t>(rows.size());
-      r.n_samples_effective = static_cast<int64_t>(rows.size());
+      std::set<std::string> documents;  // code tasks scored externally may have several samples per document
+      for (const SampleRecord* s : rows) documents.insert(s->doc_id);
+      r.n_samples_effective = static_cast<int64_t>(documents.size());
       std::set<std::string> names;
       for (const SampleRecord* s : rows) {
         if (!s->error.empty()) ++r.n_failed;
@@ -128,6 +174,7 @@ void aggregate_results(reports::Results& results, const std::vector<SampleRecord
       r.performance = performance_of(rows);
       results.results.push_back(std::move(r));
     }
+    if (!task.pass_at_k.empty()) add_pass_at_k(results, task, by_setting, setting_order, boot);
     // Paired comparisons of every pair of this task's settings on the documents both scored.
     for (size_t a = 0; a < setting_order.size(); ++a) {
       for (size_t b = a + 1; b < setting_order.size(); ++b) {

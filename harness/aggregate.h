@@ -13,6 +13,9 @@
 //   tokens_per_second  generated_tokens / wall_time_s (reports::kTokensPerSecondDefinition)
 //   peak_memory_bytes  max over samples of the backend's peak memory measured after their batch
 // Failed samples (error set) count as 0 for every metric and are left out of the performance figures.
+// Code tasks (TaskInfo::pass_at_k) also get pass@k for each k > 1 that n allows, where n counts a
+// document's samples over all settings that differ from the row's only in the seed; every row of such a
+// group carries the same value (the k = 1 metric stays the row's own mean).
 #include <cstdint>
 #include <map>
 #include <string>

@@ -12,7 +12,7 @@ nlohmann::json GenerationSettings::to_json() const {
 }
 
 std::unique_ptr<GenerationBackend> open_backend(const BackendOptions& options) {
-  if (options.model == "fake" || options.model.rfind("fake:", 0) == 0) return std::make_unique<FakeBackend>(options.model);
+  if (options.model == "fake" || options.model.rfind("fake:", 0) == 0) return std::make_unique<FakeBackend>(options.model, options.data_dir);
   return make_dream_backend(options);
 }
 

@@ -21,6 +21,7 @@
 //    ones that still fail as failed samples (they are not cached, so a rerun retries them).
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +91,7 @@ struct BackendOptions {
   std::string device = "auto";              // "auto", "cpu", "cuda", "cuda:1"
   std::string dtype = "auto";               // "auto", "bfloat16", "float32"
   std::map<std::string, std::string> extra; // backend-specific options (--backend-option key=value)
+  std::filesystem::path data_dir;           // the run's data folder (the fake backend answers code tasks from it)
 };
 
 // "fake..." opens FakeBackend, anything else make_dream_backend.

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "datasets/countdown.h"
+#include "datasets/data_dir.h"
 #include "datasets/sha256.h"
 #include "datasets/sudoku.h"
 
@@ -36,7 +38,19 @@ std::vector<std::string> fake_tokens(const std::string& text) {
 
 }  // namespace
 
-FakeBackend::FakeBackend(const std::string& spec) {
+FakeBackend::FakeBackend(const std::string& spec, const std::filesystem::path& data_dir) {
+  if (!data_dir.empty()) {
+    const datasets::DataDir data(data_dir);
+    using tasks::code::Benchmark;
+    for (const auto& [dataset, file, benchmark] : {std::tuple{"humaneval", "HumanEval.jsonl", Benchmark::humaneval},
+                                                   std::tuple{"mbpp", "mbpp.jsonl", Benchmark::mbpp}}) {
+      try {
+        for (auto& p : tasks::code::load_problems(benchmark, data.verified(dataset, file))) code_problems_.push_back(std::move(p));
+      } catch (const std::runtime_error&) {
+        // absent or different: such prompts get the generic answer (the task itself reports the data problem)
+      }
+    }
+  }
   if (spec == "fake") return;
   const std::string opts = spec.substr(5);  // after "fake:"
   size_t pos = 0;
@@ -75,10 +89,39 @@ std::string FakeBackend::render_chat(const std::vector<ChatMessage>& messages, s
 
 int FakeBackend::count_tokens(std::string_view text) const { return static_cast<int>(fake_tokens(std::string(text)).size()); }
 
-std::string FakeBackend::answer(const std::string& prompt, uint64_t seed, const GenerationSettings& s) const {
+bool FakeBackend::answers_right(const std::string& prompt, uint64_t seed, const GenerationSettings& s) const {
   const double reach = std::sqrt(std::min(1.0, static_cast<double>(s.steps) / std::max(1, s.max_new_tokens)));
+  return static_cast<double>(hash64(prompt, seed) % 1000000) / 1e6 < accuracy_ * reach;
+}
+
+std::optional<std::string> FakeBackend::code_answer(const std::string& prompt, bool right) const {
+  // Chat prompts end inside the pre-filled assistant turn, whose open fence the model closes.
+  const bool chat = prompt.find("<|im_start|>assistant\n") != std::string::npos;
+  auto ends_with = [&](const std::string& tail) {
+    return prompt.size() >= tail.size() && prompt.compare(prompt.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  // MBPP prompts (base with its three exemplars, or chat) end with the question's task text and asserts.
+  static const std::string kMbppQuestion = "here is your task: ";
+  const size_t question = prompt.rfind(kMbppQuestion);
+  for (const auto& p : code_problems_) {
+    if (p.benchmark == tasks::code::Benchmark::humaneval) {
+      if (!ends_with(p.prompt) && !ends_with(p.prompt + "\n")) continue;
+      const std::string body = right ? p.reference_solution.substr(p.prompt.size()) : "    return object()\n";
+      return chat ? body + "```\n" : body;
+    }
+    if (question == std::string::npos || prompt.compare(question + kMbppQuestion.size(), p.prompt.size() + 1, p.prompt + " ") != 0 ||
+        prompt.find(p.test_list.front(), question) == std::string::npos)
+      continue;
+    const std::string code = right ? p.reference_solution : "def " + p.entry_point + "(*args):\n    return object()";
+    return code + (chat ? "\n```\n" : "\n[DONE]\n");
+  }
+  return std::nullopt;
+}
+
+std::string FakeBackend::answer(const std::string& prompt, uint64_t seed, const GenerationSettings& s) const {
   const uint64_t h = hash64(prompt, seed);
-  const bool right = static_cast<double>(h % 1000000) / 1e6 < accuracy_ * reach;
+  const bool right = answers_right(prompt, seed, s);
+  if (auto code = code_answer(prompt, right)) return *code;
   std::string numbers, grid;
   static const RE2 countdown_tail(R"(Input: ([0-9,]+)\nOutput: $)");
   static const RE2 sudoku_tail(R"(Input:\n([0-9\n]+)\nOutput:\n $)");

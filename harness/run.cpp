@@ -113,9 +113,11 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
   results.provenance.environment["bootstrap_iterations"] = std::to_string(opt.aggregate.bootstrap_iterations);
   results.provenance.environment["bootstrap_seed"] = std::to_string(opt.aggregate.bootstrap_seed);
   results.provenance.environment["batch_size"] = std::to_string(opt.batch_size);
+  note_code_execution(results.provenance, opt.code_execution, log);
 
   // Tasks, their documents (limit, then shard), prompts rendered once.
   const datasets::DataDir data(opt.data_dir);
+  const tasks::ScoringContext scoring = make_scoring_context(opt.code_execution);
   std::vector<std::unique_ptr<tasks::Task>> loaded;
   std::map<std::string, std::vector<PreparedDoc>> prepared;
   std::map<std::string, std::int64_t> n_original;
@@ -123,7 +125,7 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
   std::set<std::string> seen_tasks;
   for (const auto& name : opt.tasks) {
     if (!seen_tasks.insert(name).second) throw std::invalid_argument("--tasks: '" + name + "' is listed twice");
-    loaded.push_back(tasks::load_task(name, data));
+    loaded.push_back(tasks::load_task(name, data, scoring));
     const tasks::Task& task = *loaded.back();
     n_original[name] = static_cast<std::int64_t>(task.documents().size());
     results.tasks.push_back(task_info(task));
@@ -181,6 +183,11 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
       << " settings" << (opt.shard.sharded() ? ", shard " + opt.shard.to_string() : std::string()) << "); "
       << summary.cached << " already done, " << pending_total << " to generate\n";
 
+  // Scoring resources (a code task's sandbox) before anything is generated, so a missing one stops the run early.
+  std::set<const tasks::Task*> prepared_tasks;
+  for (const auto& group : pending_groups)
+    if (!group.empty() && prepared_tasks.insert(group.front().task).second) group.front().task->scorer().prepare();
+
   Progress progress(pending_total, opt.progress, log);
   for (auto& group : pending_groups) {
     if (group.empty()) continue;
@@ -193,7 +200,8 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
       std::vector<PendingItem*> batch;
       for (size_t i = start; i < end; ++i) batch.push_back(&group[i]);
       auto outputs = generate_with_retry(backend, batch, *group.front().settings);
-      std::vector<SampleCache::Row> rows;
+      std::vector<ResponseToScore> responses;
+      std::vector<size_t> scored_rows;  // batch rows in `responses`
       for (size_t i = 0; i < batch.size(); ++i) {
         const PendingItem& item = *batch[i];
         if (!outputs[i].ok) {
@@ -201,13 +209,21 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
           ++summary.failed;
           continue;
         }
-        reports::SampleRecord rec =
-            sample_record(*item.task, *item.prepared->doc, item.setting_id, item.prepared->prompt, item.prepared->prompt_hash,
-                          cut_at_stop(outputs[i].output.text, item.task->spec().stop));
-        add_timing(rec, outputs[i].output, static_cast<int>(batch.size()), backend.peak_memory_bytes(), item.settings->steps,
-                   opt.keep_traces);
-        rows.push_back({item.key, rec.task, rec.doc_id, rec.setting_id,
-                        reports::to_json(rec).dump(-1, ' ', false, reports::Json::error_handler_t::replace)});
+        responses.push_back({item.prepared->doc, item.setting_id, item.prepared->prompt, item.prepared->prompt_hash,
+                             cut_at_stop(outputs[i].output.text, item.task->spec().stop)});
+        scored_rows.push_back(i);
+      }
+      auto scored = sample_records(*group.front().task, responses);
+      std::vector<SampleCache::Row> rows;
+      for (size_t k = 0; k < scored.size(); ++k) {
+        const PendingItem& item = *batch[scored_rows[k]];
+        reports::SampleRecord& rec = scored[k];
+        add_timing(rec, outputs[scored_rows[k]].output, static_cast<int>(batch.size()), backend.peak_memory_bytes(),
+                   item.settings->steps, opt.keep_traces);
+        // A sample that could not be scored (e.g. a sandbox failure) is not cached either: a rerun retries it.
+        if (rec.error.empty())
+          rows.push_back({item.key, rec.task, rec.doc_id, rec.setting_id,
+                          reports::to_json(rec).dump(-1, ' ', false, reports::Json::error_handler_t::replace)});
         records.push_back(std::move(rec));
         ++summary.computed;
       }

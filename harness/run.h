@@ -7,7 +7,9 @@
 // --batch-size, generated, cut at the stop strings, scored and committed to the cache batch by batch.
 // When all are done, results.json and samples.jsonl are written atomically (temporary file + rename) from
 // the cache, so an interrupted run restarted with the same command recomputes nothing it finished and
-// ends with the same files as an uninterrupted one.
+// ends with the same files as an uninterrupted one. The responses of a batch are scored together (code
+// tasks run their tests in parallel in one sandbox and worker pool shared by the run, started only when a
+// code task has something to score).
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -21,6 +23,7 @@
 #include "progress.h"
 #include "reports/result_schema.h"
 #include "shard.h"
+#include "task_results.h"
 
 namespace dream::harness {
 
@@ -37,6 +40,7 @@ struct RunOptions {
   AggregateOptions aggregate;
   ProgressMode progress = ProgressMode::automatic;
   bool keep_traces = true;                 // store which step revealed each token (when the backend reports it)
+  CodeExecutionOptions code_execution;     // how code tasks run the generated programs (sandbox or --unsafe-no-sandbox)
   std::string command_line;                // for provenance
 };
 

@@ -11,15 +11,18 @@
 
 namespace dream::harness {
 
-reports::Results score_responses(const ScoreOptions& opt) {
+reports::Results score_responses(const ScoreOptions& opt, std::ostream& log) {
   const datasets::DataDir data(opt.data_dir);
-  const auto task = tasks::load_task(opt.task, data);
+  const auto task = tasks::load_task(opt.task, data, make_scoring_context(opt.code_execution));
+  // n samples per document only make sense where they are pooled (pass@k); elsewhere a repeat is a mistake.
+  const bool samples_per_doc = !task->scorer().pass_at_k_metrics().empty();
   reports::Results results;
   results.provenance = base_provenance(opt.command_line);
   results.provenance.model = {opt.responses.string(), "sha256:" + datasets::sha256_file(opt.responses)};
   results.provenance.device = "external";
   results.provenance.environment["bootstrap_iterations"] = std::to_string(opt.aggregate.bootstrap_iterations);
   results.provenance.environment["bootstrap_seed"] = std::to_string(opt.aggregate.bootstrap_seed);
+  note_code_execution(results.provenance, opt.code_execution, log);
   reports::Setting external;
   external.id = "external";
   external.label = "external generations";
@@ -27,7 +30,7 @@ reports::Results score_responses(const ScoreOptions& opt) {
   results.settings.push_back(external);
   results.tasks.push_back(task_info(*task));
 
-  std::vector<reports::SampleRecord> samples;
+  std::vector<ResponseToScore> responses;
   std::set<std::string> seen;
   for (const auto& r : datasets::read_jsonl(opt.responses)) {
     const auto& id_field = r.field("doc_id");
@@ -42,14 +45,17 @@ reports::Results score_responses(const ScoreOptions& opt) {
     } catch (const std::invalid_argument&) {
       throw datasets::DataError(r.where() + ": field 'doc_id': task " + task->name() + " has no document '" + doc_id + "'");
     }
-    if (!seen.insert(doc_id).second) throw datasets::DataError(r.where() + ": field 'doc_id': '" + doc_id + "' appears twice");
+    if (!seen.insert(doc_id).second && !samples_per_doc)
+      throw datasets::DataError(r.where() + ": field 'doc_id': '" + doc_id + "' appears twice");
     const tasks::Document& doc = task->documents()[index];
     const tasks::Request req = task->build_request(doc);
     // Without a model there is no template: the prompt is the plain text or the chat request as JSON.
     const std::string prompt = req.is_chat() ? req.to_json().dump() : req.prompt;
-    samples.push_back(sample_record(*task, doc, external.id, prompt, "sha256:" + datasets::sha256_hex(prompt),
-                                    cut_at_stop(response, task->spec().stop)));
+    responses.push_back({&doc, external.id, prompt, "sha256:" + datasets::sha256_hex(prompt),
+                         cut_at_stop(response, task->spec().stop)});
   }
+  if (!responses.empty()) task->scorer().prepare();
+  std::vector<reports::SampleRecord> samples = sample_records(*task, responses);
   results.provenance.finished_at = utc_now_iso8601();
   sort_samples(samples, results);
   aggregate_results(results, samples, {{task->name(), static_cast<int64_t>(task->documents().size())}}, opt.aggregate);

@@ -1,7 +1,9 @@
 #pragma once
 // Building result records from tasks and generations; shared by `run` and `score` so both write the same
 // fields the same way.
+#include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "backend.h"
 #include "reports/result_schema.h"
@@ -19,11 +21,32 @@ reports::TaskInfo task_info(const tasks::Task& task);
 // apply the task's stop strings this way.
 std::string cut_at_stop(const std::string& text, const std::vector<std::string>& stop);
 
-// Scores `response` for `doc`: metrics under lm-eval names, the primary filter's extraction (and every
-// filter's when there are several), the expected answer, and `correct` for 0/1 primary metrics. A scorer
-// that throws gives a record with `error` set instead of a crash.
-reports::SampleRecord sample_record(const tasks::Task& task, const tasks::Document& doc, const std::string& setting_id,
-                                    const std::string& prompt, const std::string& prompt_hash, const std::string& response);
+// One response to score, with what its record shows.
+struct ResponseToScore {
+  const tasks::Document* doc = nullptr;
+  std::string setting_id;
+  std::string prompt;       // as sent to the model
+  std::string prompt_hash;  // "sha256:<hex>" of `prompt`
+  std::string response;     // cut at the task's stop strings
+};
+
+// Scores the responses of one task together (a code task runs their tests in parallel in the sandbox) and
+// builds one record each, in order: metrics under lm-eval names, the primary filter's extraction (and every
+// filter's when there are several), the expected answer, `correct` for 0/1 primary metrics, and the code
+// run of code tasks. A scorer that fails gives records with `error` set instead of a crash.
+std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const std::vector<ResponseToScore>& responses);
+
+// How code tasks run generated programs in a run or a `score` (the --unsafe-no-sandbox flag).
+struct CodeExecutionOptions {
+  bool unsafe_no_sandbox = false;  // no isolation: a warning goes into the log, the provenance and every code record
+  unsigned sandbox_workers = 0;    // programs run at once; 0 = one per hardware thread
+};
+
+// The shared scoring resources of one run: one CodeExecutor (sandbox and pool started on first use).
+tasks::ScoringContext make_scoring_context(const CodeExecutionOptions& options);
+
+// In unsafe mode: puts the warning into the provenance (environment "code_execution") and on `log`.
+void note_code_execution(reports::Provenance& provenance, const CodeExecutionOptions& options, std::ostream& log);
 
 // The sample's generation figures and, when kept, its diffusion trace.
 void add_timing(reports::SampleRecord& record, const GenerationOutput& output, int batch_size, size_t peak_memory_bytes,

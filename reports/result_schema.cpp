@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -181,6 +182,10 @@ Json task_to_json(const TaskInfo& t) {
   j["primary_metric"] = t.primary_metric;
   j["higher_is_better"] = t.higher_is_better;
   j["options"] = t.options;
+  if (!t.pass_at_k.empty()) {
+    j["pass_at_k"] = Json::array();
+    for (const auto& m : t.pass_at_k) j["pass_at_k"].push_back(Json{{"name", m.name}, {"k", m.k}});
+  }
   return j;
 }
 
@@ -193,6 +198,12 @@ TaskInfo task_from_json(const Json& j, const std::string& w) {
   t.primary_metric = value_or<std::string>(j, "primary_metric", w, "");
   t.higher_is_better = value_or<bool>(j, "higher_is_better", w, true);
   t.options = object_or_empty(j, "options", w);
+  for_each_in_array(j, "pass_at_k", w, [&](const Json& e, const std::string& p) {
+    require_object(e, p);
+    PassAtKMetric m{required<std::string>(e, "name", p), required<std::int64_t>(e, "k", p)};
+    if (m.k < 1) fail(key_path(p, "k"), "expected k >= 1, got " + std::to_string(m.k));
+    t.pass_at_k.push_back(std::move(m));
+  });
   return t;
 }
 
@@ -448,7 +459,10 @@ Json to_json(const SampleRecord& s) {
   put_optional(timing, "batch_size", s.timing.batch_size);
   put_optional(timing, "peak_memory_bytes", s.timing.peak_memory_bytes);
   if (!timing.empty()) j["timing"] = timing;
-  if (s.code) j["code"] = Json{{"status", s.code->status}, {"error_line", s.code->error_line}};
+  if (s.code) {
+    j["code"] = Json{{"status", s.code->status}, {"error_line", s.code->error_line}};
+    if (!s.code->warning.empty()) j["code"]["warning"] = s.code->warning;
+  }
   if (s.trace) {
     Json tokens = Json::array();
     for (const auto& t : s.trace->tokens) {
@@ -497,7 +511,13 @@ SampleRecord sample_from_json(const Json& j, const std::string& w) {
   if (auto it = j.find("code"); it != j.end() && !it->is_null()) {
     const std::string cw = key_path(w, "code");
     require_object(*it, cw);
-    s.code = CodeExecution{required<std::string>(*it, "status", cw), value_or<std::string>(*it, "error_line", cw, "")};
+    s.code = CodeExecution{required<std::string>(*it, "status", cw), value_or<std::string>(*it, "error_line", cw, ""),
+                           value_or<std::string>(*it, "warning", cw, "")};
+    if (std::find(std::begin(kCodeStatuses), std::end(kCodeStatuses), s.code->status) == std::end(kCodeStatuses)) {
+      std::string known;
+      for (const char* k : kCodeStatuses) known += (known.empty() ? "" : ", ") + std::string(k);
+      fail(key_path(cw, "status"), "unknown status \"" + s.code->status + "\" (known: " + known + ")");
+    }
   }
   if (auto it = j.find("trace"); it != j.end() && !it->is_null()) {
     const std::string tw = key_path(w, "trace");

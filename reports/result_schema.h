@@ -79,6 +79,16 @@ struct Setting {
   bool operator==(const Setting&) const = default;
 };
 
+// A metric estimated with the unbiased pass@k estimator (metrics/pass_at_k.h) from several samples per
+// document: the samples of every setting of the task that differs from a row's only in the seed (and any
+// repeated samples of a document within a setting). k = 1 names the per-sample 0/1 metric, whose row value
+// stays the mean of that row's own samples.
+struct PassAtKMetric {
+  std::string name;                          // e.g. "pass@10,create_test"
+  std::int64_t k = 1;
+  bool operator==(const PassAtKMetric&) const = default;
+};
+
 // Per task: facts of the task spec that do not change with the setting.
 struct TaskInfo {
   std::string name;                          // e.g. "gsm8k", "bbh_boolean_expressions"
@@ -87,6 +97,7 @@ struct TaskInfo {
   std::string primary_metric;                // the metric charts and `compare` use, e.g. "exact_match,strict-match"
   bool higher_is_better = true;              // for the primary metric
   Json options = Json::object();  // the full task spec (template, stop strings, filters...)
+  std::vector<PassAtKMetric> pass_at_k;      // code tasks: how their pass@k metrics are aggregated; else empty
   bool operator==(const TaskInfo&) const = default;
 };
 
@@ -160,10 +171,17 @@ struct Results {
 
 // The outcome of running generated code in the sandbox (code tasks only).
 struct CodeExecution {
-  std::string status;                        // "passed", "failed", "timeout", "error", "not_run"
+  std::string status;                        // one of kCodeStatuses
   std::string error_line;                    // the line that explains a failure (last line of stderr, ...)
+  std::string warning;                       // non-empty when the code ran without isolation (--unsafe-no-sandbox)
   bool operator==(const CodeExecution&) const = default;
 };
+// The sandbox's statuses (sandbox/sandbox.h), "not_run" (e.g. the problem's reference solution fails, so
+// the sample cannot be judged), and "error", which files written before the sandbox statuses existed use
+// for what is now sandbox_error. Reading rejects anything else.
+inline constexpr const char* kCodeStatuses[] = {"passed",       "failed",           "timeout",       "out_of_memory",
+                                                "output_limit", "killed_by_signal", "sandbox_error", "not_run",
+                                                "error"};
 
 // One generated position of a diffusion trace: its final text and the step at which it was unmasked.
 struct TraceToken {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bbh/bbh.h"
+#include "code/code_task.h"
 #include "gsm8k/gsm8k.h"
 #include "math/math.h"
 #include "mmlu/mmlu.h"
@@ -39,6 +40,19 @@ std::vector<TaskEntry> build_registry() {
   for (const auto& sub : bbh_subtasks())
     r.push_back({"bbh_" + sub, "BIG-Bench Hard subtask " + sub + ", 3-shot chain of thought", "bbh/bbh.json", nullptr,
                  load_bbh_documents, {{"subtasks", {sub}}}, nullptr});
+  // Code: tests run in the sandbox; pass@k over the seeds of a run (see tasks/code/code_task.h).
+  using code::Benchmark, code::PromptStyle;
+  r.push_back({"humaneval", "HumanEval, 0-shot completion of the prompt (base models), pass@k in the sandbox",
+               "code/humaneval.json", nullptr, load_humaneval_documents, json::object(),
+               code_scorer(Benchmark::humaneval, PromptStyle::base)});
+  r.push_back({"humaneval_instruct", "HumanEval in a chat turn, assistant pre-filled with the prompt (instruct models), pass@k",
+               "code/humaneval_instruct.json", nullptr, load_humaneval_documents, json::object(),
+               code_scorer(Benchmark::humaneval, PromptStyle::instruct)});
+  r.push_back({"mbpp", "MBPP test split (500), 3-shot (base models), pass@k in the sandbox", "code/mbpp.json", nullptr,
+               load_mbpp_documents, json::object(), code_scorer(Benchmark::mbpp, PromptStyle::base)});
+  r.push_back({"mbpp_instruct", "MBPP test split in a chat turn, assistant pre-filled with a python fence (instruct models), pass@k",
+               "code/mbpp_instruct.json", nullptr, load_mbpp_documents, json::object(),
+               code_scorer(Benchmark::mbpp, PromptStyle::instruct)});
   r.push_back({"mmlu_generative", "MMLU, 4-shot, answer letter generated in a chat turn (instruct models)",
                "mmlu/mmlu_generative.json", nullptr, load_mmlu_documents, json::object(), nullptr});
   r.push_back({"sudoku", "4x4 Sudoku with 10 givens (Dream's sudoku_4x4_10), 8-shot, any valid completion counts",
@@ -131,11 +145,11 @@ TaskSpec task_spec(const TaskEntry& entry) {
   return TaskSpec::parse(j, "tasks/" + entry.spec_file);
 }
 
-std::unique_ptr<Task> load_task(std::string_view name, const datasets::DataDir& data) {
+std::unique_ptr<Task> load_task(std::string_view name, const datasets::DataDir& data, const ScoringContext& context) {
   const TaskEntry& entry = find_task(name);
   TaskSpec spec = task_spec(entry);
-  std::unique_ptr<Scorer> scorer = entry.scorer ? entry.scorer(spec) : make_spec_scorer(spec);
   DocumentSet docs = entry.documents(data, entry.source_args);
+  std::unique_ptr<Scorer> scorer = entry.scorer ? entry.scorer(spec, docs, context) : make_spec_scorer(spec);
   return std::make_unique<Task>(entry.name, std::move(spec), std::move(docs), std::move(scorer));
 }
 

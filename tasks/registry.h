@@ -5,7 +5,8 @@
 //
 // Adding a task: write tasks/<family>/<name>.json (see tasks/README.md), a document source if no existing
 // one fits, and one entry in task_registry(). A task needing its own scoring (code execution) passes a
-// ScorerFactory; the spec's filters and metrics are then still parsed but scoring is up to the scorer.
+// ScorerFactory; the spec's filters and metrics are then still parsed but scoring is up to the scorer,
+// which also gets the task's documents and the run's shared ScoringContext.
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,7 +21,8 @@
 
 namespace dream::tasks {
 
-using ScorerFactory = std::function<std::unique_ptr<Scorer>(const TaskSpec& spec)>;
+using ScorerFactory =
+    std::function<std::unique_ptr<Scorer>(const TaskSpec& spec, const DocumentSet& docs, const ScoringContext& context)>;
 
 struct TaskEntry {
   std::string name;
@@ -42,8 +44,8 @@ std::vector<std::string> expand_task_names(const std::vector<std::string>& names
 
 // The spec of a registry entry (embedded file + patch), parsed.
 TaskSpec task_spec(const TaskEntry& entry);
-// Loads a task's documents from `data` (verified) and builds its scorer.
-std::unique_ptr<Task> load_task(std::string_view name, const datasets::DataDir& data);
+// Loads a task's documents from `data` (verified) and builds its scorer with the run's shared `context`.
+std::unique_ptr<Task> load_task(std::string_view name, const datasets::DataDir& data, const ScoringContext& context = {});
 
 // Spec files compiled into the program: path under tasks/ -> file content.
 const std::vector<std::pair<std::string, std::string>>& embedded_task_specs();

@@ -38,7 +38,23 @@ nlohmann::json SampleScore::to_json() const {
   for (const auto& [k, v] : metrics) m[k] = v;
   nlohmann::json j{{"metrics", m}, {"extracted", extracted}};
   if (!note.empty()) j["note"] = note;
+  if (code) j["code"] = {{"status", code->status}, {"error_line", code->error_line}, {"warning", code->warning}};
+  if (!error.empty()) j["error"] = error;
   return j;
+}
+
+std::vector<SampleScore> Scorer::score_all(const std::vector<ScoreItem>& items) const {
+  std::vector<SampleScore> out;
+  for (const auto& item : items) {
+    try {
+      out.push_back(score(*item.doc, item.response));
+    } catch (const std::exception& e) {
+      SampleScore failed;
+      failed.error = e.what();
+      out.push_back(std::move(failed));
+    }
+  }
+  return out;
 }
 
 std::string render_template(std::string_view tmpl, const Document& doc, const std::string& context) {

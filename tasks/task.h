@@ -111,20 +111,62 @@ struct DocumentSet {
   std::vector<std::string> data_files;                   // "dataset/file" read, for provenance
 };
 
+// How a code sample's test program ended (code tasks only).
+struct CodeRun {
+  std::string status;      // a sandbox status name (sandbox/sandbox.h: "passed", "failed", "timeout", ...) or "not_run"
+  std::string error_line;  // failed: the exception's last line; otherwise what happened (or why it did not run)
+  std::string warning;     // non-empty when the program ran without isolation (--unsafe-no-sandbox)
+};
+
 struct SampleScore {
   std::vector<std::pair<std::string, double>> metrics;  // lm-eval names, e.g. "exact_match,strict-match"; first is primary
   std::map<std::string, std::string> extracted;         // filter name -> extracted answer
   std::string note;                                     // e.g. why a verifier rejected the answer
+  std::optional<CodeRun> code;                          // code tasks: the sandboxed run of the tests
+  std::string error;                                    // scoring failed for this sample (it counts as wrong)
   nlohmann::json to_json() const;
 };
 
-// Scores one response; a task's default scorer runs the spec's filters and metrics, a custom one (code
+// A metric estimated over several samples per document with the unbiased pass@k estimator (code tasks):
+// the harness pools the samples of settings that differ only in the seed. k = 1 names the per-sample
+// 0/1 metric itself.
+struct PassAtKMetric {
+  std::string name;  // e.g. "pass@10,create_test"
+  int k = 1;
+};
+
+struct ScoreItem {
+  const Document* doc = nullptr;
+  std::string_view response;
+};
+
+// Scores responses; a task's default scorer runs the spec's filters and metrics, a custom one (code
 // execution) can do anything. Implementations must be safe to call from several threads.
 class Scorer {
  public:
   virtual ~Scorer() = default;
   virtual std::vector<std::string> metric_names() const = 0;  // in the order of SampleScore::metrics
   virtual SampleScore score(const Document& doc, std::string_view response) const = 0;
+  // Scores several responses, in order. The default calls score() on each and turns an exception into that
+  // sample's `error`; code execution overrides it to run the tests in parallel.
+  virtual std::vector<SampleScore> score_all(const std::vector<ScoreItem>& items) const;
+  // Acquires what scoring needs (a code task starts its sandbox), so that a missing resource stops a run
+  // before anything is generated. Throws with a message saying how to fix it.
+  virtual void prepare() const {}
+  // pass@k metrics of the task (empty for all but code tasks).
+  virtual std::vector<PassAtKMetric> pass_at_k_metrics() const { return {}; }
+};
+
+namespace code {
+class CodeExecutor;
+}
+
+// Resources the scorers of all tasks of one run share; the harness makes one per run and passes it to
+// every load_task.
+struct ScoringContext {
+  // Sandbox and worker pool for code tasks (tasks/code/code_tasks.h), started on first use; null: each
+  // code task makes its own, with the sandbox's default options.
+  std::shared_ptr<code::CodeExecutor> code_executor;
 };
 
 class Task {

@@ -17,7 +17,7 @@ void add_list_command(CLI::App& app) {
   tasks_cmd->callback([] {
     for (const auto& e : tasks::task_registry()) {
       const tasks::TaskSpec spec = tasks::task_spec(e);
-      const auto scorer = e.scorer ? e.scorer(spec) : nullptr;
+      const auto scorer = e.scorer ? e.scorer(spec, {}, {}) : nullptr;  // no documents needed for the names
       std::string primary = scorer ? scorer->metric_names().front() : spec.metrics.front().name + "," + spec.filters.front().name;
       std::cout << std::left << std::setw(46) << e.name << " v" << std::setw(3) << spec.version << std::setw(8)
                 << (std::to_string(spec.num_fewshot) + "-shot") << std::setw(6) << spec.format << std::setw(34) << primary

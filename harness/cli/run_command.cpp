@@ -1,6 +1,7 @@
 // dream-eval run: evaluate a model on tasks over a grid of decoding settings (harness/run.h).
 #include <iostream>
 
+#include "code_execution_options.h"
 #include "commands.h"
 #include "datasets/data_dir.h"
 #include "harness/build_info.h"
@@ -26,6 +27,7 @@ struct RunFlags {
   std::optional<int> num_shards;
   int bootstrap_iterations = 10000;
   bool no_traces = false;
+  harness::CodeExecutionOptions code_execution;
 };
 
 void run(const RunFlags& f) {
@@ -50,8 +52,10 @@ void run(const RunFlags& f) {
                : f.progress == "never" ? harness::ProgressMode::never
                                        : harness::ProgressMode::automatic;
   o.keep_traces = !f.no_traces;
+  o.code_execution = f.code_execution;
   o.command_line = harness::process_command_line();
   harness::BackendOptions b = f.backend;
+  b.data_dir = o.data_dir;
   for (const auto& kv : f.backend_options) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos) throw std::invalid_argument("--backend-option: expected key=value, got '" + kv + "'");
@@ -90,6 +94,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--progress", flags->progress, "Progress bar: auto (on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--no-traces", flags->no_traces, "Do not store per-token reveal steps in samples.jsonl");
+  add_code_execution_options(*cmd, flags->code_execution);
   cmd->callback([flags] { run(*flags); });
 }
 

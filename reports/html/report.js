@@ -379,7 +379,8 @@
     add('metrics', el('div', { class: 'mono' }, Object.entries(s.metrics || {}).map(([k, v]) => el('div', { text: k + ' = ' + v }))));
     if (s.code) {
       add('code', el('div', {}, el('span', { class: 'code-status ' + s.code.status, text: s.code.status }),
-        s.code.error_line ? pre(s.code.error_line, 'code-error') : null));
+        s.code.error_line ? pre(s.code.error_line, 'code-error') : null,
+        s.code.warning ? el('div', { class: 'code-warning', text: s.code.warning }) : null));
     }
     const t = s.timing || {};
     if (Object.keys(t).length)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 #include "tasks/code/python_source.h"
@@ -10,15 +11,7 @@
 namespace dream::tasks::code {
 namespace {
 
-// Stop sequences of the Codex paper's HumanEval setup, as in lm-eval's humaneval.yaml (inherited by
-// humaneval_instruct.yaml).
-const std::vector<std::string> kHumanEvalStops = {"\nclass", "\ndef", "\n#", "\nif", "\nprint"};
-// lm-eval's mbpp.yaml and mbpp_instruct.yaml.
-const std::vector<std::string> kMbppBaseStops = {"[DONE]"};
-const std::vector<std::string> kMbppInstructStops = {"```"};
-// gen_prefix of Dream's humaneval_instruct / mbpp_instruct (eval_instruct task folder).
-constexpr std::string_view kInstructPrefill = "Here is the completed function:\n```python\n";
-constexpr std::string_view kHumanEvalInstruction = "Write a solution to the following problem and make sure that it passes the tests:\n```";
+// The fence the instruct prefill opens ("Here is the completed function:\n```python\n") and the model closes.
 constexpr std::string_view kFence = "```";
 
 std::string required_string(const nlohmann::json& record, const char* field, const std::string& where) {
@@ -70,19 +63,8 @@ CodeProblem parse_mbpp(const nlohmann::json& r, const std::string& where) {
 
 long long mbpp_id(const CodeProblem& p) { return std::stoll(p.task_id); }
 
-// lm-eval's mbpp doc_to_text (the instruct variant ends before "[BEGIN]").
-std::string mbpp_task_text(const CodeProblem& p, bool with_begin) {
-  std::string text = "You are an expert Python programmer, and here is your task: " + p.prompt +
-                     " Your code should pass these tests:\n\n" + p.test_list.at(0) + "\n" + p.test_list.at(1) + "\n" +
-                     p.test_list.at(2);
-  return with_begin ? text + "\n[BEGIN]\n" : text;
-}
-
-std::string_view cut_at_first(std::string_view text, const std::vector<std::string>& stops) {
-  std::size_t end = text.size();
-  for (const auto& s : stops) end = std::min(end, text.find(s));
-  return text.substr(0, end);
-}
+// What comes before the closing fence (instruct responses continue the prefill's open block).
+std::string before_fence(std::string_view text) { return std::string(text.substr(0, text.find(kFence))); }
 
 // lm-eval's clean_text: some tokenizers decode indentation as U+2581 ("▁"); turn runs after a newline
 // back into spaces.
@@ -114,11 +96,6 @@ std::string first_fenced_block(std::string_view text) {
   body = body == std::string_view::npos ? text.size() : body + 1;
   const std::size_t close = text.find(kFence, body);
   return std::string(text.substr(body, close == std::string_view::npos ? std::string_view::npos : close - body));
-}
-
-const std::vector<std::string>& stops_of(Benchmark b, PromptStyle s) {
-  if (b == Benchmark::humaneval) return kHumanEvalStops;
-  return s == PromptStyle::base ? kMbppBaseStops : kMbppInstructStops;
 }
 
 std::set<std::string> test_roots(const CodeProblem& p) {
@@ -168,41 +145,16 @@ std::vector<CodeProblem> mbpp_fewshot_exemplars(const std::vector<CodeProblem>& 
   return out;
 }
 
-CodePrompt build_prompt(const CodeProblem& problem, PromptStyle style, const std::vector<CodeProblem>& fewshot) {
-  CodePrompt prompt;
-  prompt.stop = stops_of(problem.benchmark, style);
-  if (problem.benchmark == Benchmark::humaneval) {
-    if (style == PromptStyle::base) {
-      prompt.text = problem.prompt;
-    } else {
-      prompt.messages = {{"user", std::string(kHumanEvalInstruction) + problem.prompt}};
-      prompt.assistant_prefill = std::string(kInstructPrefill) + problem.prompt + "\n";
-    }
-    return prompt;
-  }
-  if (style == PromptStyle::base) {
-    if (fewshot.size() != 3) throw std::invalid_argument("mbpp base prompt: needs the 3 few-shot exemplars, got " + std::to_string(fewshot.size()));
-    // lm-eval: exemplars as text + code + "\n[DONE]" (target delimiter ""), joined and followed by "\n\n".
-    for (const auto& shot : fewshot) prompt.text += mbpp_task_text(shot, true) + shot.reference_solution + "\n[DONE]\n\n";
-    prompt.text += mbpp_task_text(problem, true);
-  } else {
-    prompt.messages = {{"user", mbpp_task_text(problem, false)}};
-    prompt.assistant_prefill = std::string(kInstructPrefill);
-  }
-  return prompt;
-}
-
 std::string extract_solution(const CodeProblem& problem, PromptStyle style, std::string_view response, bool sanitize_code) {
-  const std::string_view text = cut_at_first(response, stops_of(problem.benchmark, style));
   std::string code;
   if (problem.benchmark == Benchmark::humaneval) {
     // lm-eval build_predictions / build_predictions_instruct: the prompt, then the completion. The
     // indentation clean-up runs on the joined text so that the completion's first line (after the
     // prompt's final newline) is cleaned too, which lm-eval misses.
-    code = clean_indentation(problem.prompt + (style == PromptStyle::base ? remove_all(std::string(text), "```python\n")
-                                                                           : std::string(cut_at_first(text, {std::string(kFence)}))));
+    code = clean_indentation(problem.prompt + (style == PromptStyle::base ? remove_all(std::string(response), "```python\n")
+                                                                           : before_fence(response)));
   } else {
-    code = style == PromptStyle::base ? first_fenced_block(text) : std::string(cut_at_first(text, {std::string(kFence)}));
+    code = style == PromptStyle::base ? first_fenced_block(response) : before_fence(response);
   }
   return sanitize_code ? sanitize(code, test_roots(problem)) : code;
 }
@@ -222,26 +174,50 @@ double problem_timeout(double reference_seconds, const TimeoutPolicy& policy) {
   return std::max(policy.floor_seconds, policy.factor * reference_seconds);
 }
 
-std::vector<double> reference_timeouts(sandbox::WorkerPool& pool, const std::vector<CodeProblem>& problems,
-                                       const TimeoutPolicy& policy, double reference_limit_seconds) {
+std::vector<sandbox::RunResult> run_reference_solutions(sandbox::WorkerPool& pool, const std::vector<CodeProblem>& problems,
+                                                        const sandbox::Limits& limits) {
   std::vector<sandbox::Program> programs;
   for (const auto& p : problems) {
     sandbox::Program program;
     program.source = build_test_program(p, p.reference_solution);
-    program.limits.wall_seconds = reference_limit_seconds;
+    program.limits = limits;
     programs.push_back(std::move(program));
   }
-  const auto results = pool.run_all(std::move(programs));
+  return pool.run_all(std::move(programs));
+}
+
+namespace {
+
+std::string reference_failure(const CodeProblem& problem, const sandbox::RunResult& r) {
+  return "reference solution of " + problem.task_id + " does not pass in the sandbox (" +
+         std::string(sandbox::status_name(r.status)) + ": " + r.message + ")";
+}
+
+}  // namespace
+
+std::vector<double> reference_timeouts(sandbox::WorkerPool& pool, const std::vector<CodeProblem>& problems,
+                                       const TimeoutPolicy& policy, double reference_limit_seconds) {
+  sandbox::Limits limits;
+  limits.wall_seconds = reference_limit_seconds;
+  const auto results = run_reference_solutions(pool, problems, limits);
   std::vector<double> timeouts;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
-    if (!r.passed())
-      throw std::runtime_error("reference solution of " + problems[i].task_id + " does not pass in the sandbox (" +
-                               std::string(sandbox::status_name(r.status)) + ": " + r.message + ")");
-    timeouts.push_back(problem_timeout(r.wall_seconds, policy));
+    if (!results[i].passed()) throw std::runtime_error(reference_failure(problems[i], results[i]));
+    timeouts.push_back(problem_timeout(results[i].wall_seconds, policy));
   }
   return timeouts;
 }
+
+namespace {
+
+const CodeProblem& problem_of(const std::vector<CodeProblem>& problems, const std::vector<CodeSample>& samples, std::size_t i) {
+  if (samples[i].problem >= problems.size())
+    throw std::out_of_range("code scoring: sample " + std::to_string(i) + " names problem " + std::to_string(samples[i].problem) +
+                            " of " + std::to_string(problems.size()));
+  return problems[samples[i].problem];
+}
+
+}  // namespace
 
 std::vector<ScoredSample> score_responses(sandbox::WorkerPool& pool, const std::vector<CodeProblem>& problems,
                                           PromptStyle style, const std::vector<CodeSample>& samples,
@@ -252,20 +228,85 @@ std::vector<ScoredSample> score_responses(sandbox::WorkerPool& pool, const std::
   std::vector<ScoredSample> scored(samples.size());
   std::vector<std::future<sandbox::RunResult>> runs;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    const std::size_t index = samples[i].problem;
-    if (index >= problems.size())
-      throw std::out_of_range("score_responses: sample " + std::to_string(i) + " names problem " + std::to_string(index) +
-                              " of " + std::to_string(problems.size()));
-    const CodeProblem& problem = problems[index];
+    const CodeProblem& problem = problem_of(problems, samples, i);
     scored[i].solution = extract_solution(problem, style, samples[i].response, options.sanitize);
     sandbox::Program program;
     program.source = build_test_program(problem, scored[i].solution);
     program.limits = options.limits;
-    program.limits.wall_seconds = timeouts.empty() ? options.timeouts.floor_seconds : timeouts[index];
+    program.limits.wall_seconds = timeouts.empty() ? options.timeouts.floor_seconds : timeouts[samples[i].problem];
     program.limits.cpu_seconds = 0;  // follows the wall limit
     runs.push_back(pool.submit(std::move(program)));
   }
   for (std::size_t i = 0; i < runs.size(); ++i) scored[i].run = runs[i].get();
+  return scored;
+}
+
+std::string problem_key(const CodeProblem& problem) {
+  return problem.benchmark == Benchmark::humaneval ? problem.task_id : "mbpp/" + problem.task_id;
+}
+
+CodeExecutor::CodeExecutor(ExecutorOptions options) : options_(std::move(options)) {}
+CodeExecutor::~CodeExecutor() = default;
+
+sandbox::WorkerPool& CodeExecutor::pool() {
+  if (!pool_) {
+    sandbox_ = std::make_unique<sandbox::Sandbox>(options_.sandbox);
+    pool_ = std::make_unique<sandbox::WorkerPool>(*sandbox_, options_.workers);
+  }
+  return *pool_;
+}
+
+void CodeExecutor::start() {
+  const std::lock_guard lock(mutex_);
+  pool();
+}
+
+std::vector<ScoredSample> CodeExecutor::score(const std::vector<CodeProblem>& problems, PromptStyle style,
+                                              const std::vector<CodeSample>& samples) {
+  // Per-problem limits (and reference failures) for the problems the samples name, measuring the new ones.
+  std::vector<Reference> references(problems.size(), Reference{options_.scoring.timeouts.floor_seconds, ""});
+  sandbox::WorkerPool* pool_in_use = nullptr;
+  {
+    const std::lock_guard lock(mutex_);
+    pool_in_use = &pool();
+    std::vector<CodeProblem> unmeasured;
+    std::set<std::string> queued;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      const CodeProblem& p = problem_of(problems, samples, i);
+      if (!references_.count(problem_key(p)) && queued.insert(problem_key(p)).second) unmeasured.push_back(p);
+    }
+    if (!unmeasured.empty()) {
+      sandbox::Limits limits = options_.scoring.limits;
+      limits.wall_seconds = options_.reference_limit_seconds;
+      const auto results = run_reference_solutions(*pool_in_use, unmeasured, limits);
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        references_[problem_key(unmeasured[i])] =
+            results[i].passed() ? Reference{problem_timeout(results[i].wall_seconds, options_.scoring.timeouts), ""}
+                                : Reference{0, reference_failure(unmeasured[i], results[i])};
+      }
+    }
+    for (const auto& s : samples) references[s.problem] = references_.at(problem_key(problems[s.problem]));
+  }
+
+  std::vector<CodeSample> runnable;
+  std::vector<std::size_t> runnable_index;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (!references[samples[i].problem].failure.empty()) continue;
+    runnable.push_back(samples[i]);
+    runnable_index.push_back(i);
+  }
+  std::vector<double> timeouts;
+  for (const auto& r : references) timeouts.push_back(r.timeout_seconds);
+  auto ran = score_responses(*pool_in_use, problems, style, runnable, timeouts, options_.scoring);
+
+  std::vector<ScoredSample> scored(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const Reference& r = references[samples[i].problem];
+    if (r.failure.empty()) continue;
+    scored[i].solution = extract_solution(problems[samples[i].problem], style, samples[i].response, options_.scoring.sanitize);
+    scored[i].not_run = r.failure;
+  }
+  for (std::size_t k = 0; k < ran.size(); ++k) scored[runnable_index[k]] = std::move(ran[k]);
   return scored;
 }
 

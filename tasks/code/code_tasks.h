@@ -1,17 +1,20 @@
 #pragma once
-// HumanEval and MBPP: prompts (base and instruct, as in the lm-eval configurations Dream's numbers come
-// from; see ../shared/reference/eval-protocols/), post-processing of responses, the test programs, per-
-// problem timeouts, and scoring in the sandbox. The task framework calls these through a custom scorer.
+// HumanEval and MBPP: the problems, post-processing of responses (evalplus-style sanitising), the test
+// programs, per-problem timeouts, and scoring in the sandbox. Prompts, stop strings and generation settings
+// are the task specs' (tasks/code/*.json, rendered by the task framework); the task framework calls this
+// library through the code scorer (tasks/code/code_task.h).
 //
-// Typical use (the harness):
+// Typical use:
 //   auto problems = load_problems(Benchmark::humaneval, data_dir / "humaneval/HumanEval.jsonl");
-//   CodePrompt prompt = build_prompt(problems[i], PromptStyle::instruct);           // -> the model
-//   sandbox::Sandbox box;  sandbox::WorkerPool pool(box);
-//   auto timeouts = reference_timeouts(pool, problems, options.timeouts);           // once per run
-//   auto scored = score_responses(pool, problems, PromptStyle::instruct, samples, timeouts, options);
+//   CodeExecutor executor;                        // one sandbox + worker pool, started on first use
+//   auto scored = executor.score(problems, PromptStyle::instruct, samples);  // responses cut at the stops
 //   auto pass = metrics::mean_pass_at_k(count_correct(problems.size(), samples, scored));
+// or, with a pool of one's own: reference_timeouts (once per run), then score_responses.
 #include <cstddef>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -23,9 +26,10 @@
 namespace dream::tasks::code {
 
 enum class Benchmark { humaneval, mbpp };
+// How the response relates to the prompt, which decides how the code is taken out of it.
 enum class PromptStyle {
-  base,      // plain completion (HumanEval 0-shot, MBPP 3-shot)
-  instruct,  // one user turn, the assistant turn pre-filled with "Here is the completed function:\n```python\n"
+  base,      // plain completion (HumanEval 0-shot: the function body; MBPP 3-shot: code up to "[DONE]")
+  instruct,  // the assistant turn was pre-filled with "Here is the completed function:\n```python\n": code up to the fence
 };
 
 // One problem of either benchmark, with the fields both need.
@@ -49,25 +53,10 @@ std::vector<CodeProblem> load_problems(Benchmark benchmark, const std::filesyste
 std::vector<CodeProblem> mbpp_test_split(const std::vector<CodeProblem>& all);
 std::vector<CodeProblem> mbpp_fewshot_exemplars(const std::vector<CodeProblem>& all);
 
-struct ChatMessage {
-  std::string role;  // "user"
-  std::string content;
-};
-
-struct CodePrompt {
-  std::string text;                   // base: the text the model continues
-  std::vector<ChatMessage> messages;  // instruct: the conversation (the chat template is the model's)
-  std::string assistant_prefill;      // instruct: the assistant turn starts with this; the model continues it
-  std::vector<std::string> stop;      // the response ends before the first of these
-};
-
-// The prompt of a problem. MBPP base needs the three exemplars (mbpp_fewshot_exemplars); they are
-// ignored otherwise. Base prompts carry no bos text: the model wrapper adds it.
-CodePrompt build_prompt(const CodeProblem& problem, PromptStyle style, const std::vector<CodeProblem>& fewshot = {});
-
-// The solution program in a response (the text generated after the prompt, or after the prefill):
-// cut at the first stop sequence, code taken from its fence as lm-eval does, the prompt's signature put
-// back for HumanEval, then (if `sanitize`) sanitised keeping what the entry point and the tests reach.
+// The solution program in a response (the text generated after the prompt, or after the prefill, already
+// cut at the task's stop strings as generation does): code taken from its fence as lm-eval does, the
+// prompt's signature put back for HumanEval, then (if `sanitize`) sanitised keeping what the entry point
+// and the tests reach.
 std::string extract_solution(const CodeProblem& problem, PromptStyle style, std::string_view response, bool sanitize = true);
 
 // The program that runs in the sandbox: the solution followed by the problem's tests.
@@ -79,6 +68,11 @@ struct TimeoutPolicy {
   double factor = 4.0;         // evalplus's DEFAULT_GT_TIME_LIMIT_FACTOR
 };
 double problem_timeout(double reference_seconds, const TimeoutPolicy& policy);
+
+// Runs every problem's reference solution with its tests in the sandbox (through the pool) under `limits`
+// (wall_seconds is the generous limit of a reference run); results in the order of `problems`.
+std::vector<sandbox::RunResult> run_reference_solutions(sandbox::WorkerPool& pool, const std::vector<CodeProblem>& problems,
+                                                        const sandbox::Limits& limits);
 
 // Runs every problem's reference solution with its tests in the sandbox (through the pool) and returns
 // the per-problem time limits. Throws std::runtime_error naming the problem if a reference solution
@@ -100,6 +94,7 @@ struct CodeSample {
 struct ScoredSample {
   std::string solution;     // the extracted (and sanitised) solution
   sandbox::RunResult run;   // how the test program ended; passed() is the sample's score
+  std::string not_run;      // non-empty: the program was not run, and why (run is then a default sandbox_error)
 };
 
 // Scores samples in the pool, results in the order of `samples`. `timeouts` holds one limit per problem
@@ -111,5 +106,48 @@ std::vector<ScoredSample> score_responses(sandbox::WorkerPool& pool, const std::
 // Samples and passes per problem (problems without samples are left out), for metrics::mean_pass_at_k.
 std::vector<metrics::ProblemSamples> count_correct(std::size_t problem_count, const std::vector<CodeSample>& samples,
                                                    const std::vector<ScoredSample>& scored);
+
+struct ExecutorOptions {
+  sandbox::SandboxOptions sandbox;        // interpreter, isolation (unsafe_no_sandbox), uid range
+  unsigned workers = 0;                   // programs run at once; 0 = one per hardware thread
+  ScoringOptions scoring;                 // sanitising, the timeout policy and the limits of every run
+  double reference_limit_seconds = 60.0;  // wall limit of a reference solution's run
+};
+
+// Everything the code tasks of one run share: one Sandbox and WorkerPool, created on first use (a run
+// without code tasks never starts them), and each problem's reference run time, measured once and kept
+// for the executor's lifetime. Thread-safe.
+class CodeExecutor {
+ public:
+  explicit CodeExecutor(ExecutorOptions options = {});
+  ~CodeExecutor();
+  CodeExecutor(const CodeExecutor&) = delete;
+  CodeExecutor& operator=(const CodeExecutor&) = delete;
+
+  // Starts the sandbox and the pool if they are not running; throws sandbox::SandboxUnavailable (whose
+  // message explains --unsafe-no-sandbox) where the sandbox cannot work.
+  void start();
+  // Scores samples like score_responses, with per-problem timeouts from the reference solutions of the
+  // problems the samples name (measured on their first use). Samples of a problem whose reference
+  // solution does not pass are not run: their `not_run` says why.
+  std::vector<ScoredSample> score(const std::vector<CodeProblem>& problems, PromptStyle style,
+                                  const std::vector<CodeSample>& samples);
+  const ExecutorOptions& options() const { return options_; }
+
+ private:
+  struct Reference {
+    double timeout_seconds = 0;
+    std::string failure;  // non-empty: the reference solution did not pass
+  };
+  sandbox::WorkerPool& pool();  // with mutex_ held
+  ExecutorOptions options_;
+  std::mutex mutex_;
+  std::unique_ptr<sandbox::Sandbox> sandbox_;
+  std::unique_ptr<sandbox::WorkerPool> pool_;
+  std::map<std::string, Reference> references_;  // by problem_key
+};
+
+// A key unique across benchmarks: "HumanEval/0", "mbpp/11".
+std::string problem_key(const CodeProblem& problem);
 
 }  // namespace dream::tasks::code

@@ -180,3 +180,43 @@ TEST(Cli, ClearErrors) {
   auto [rc4, err4] = run_cli({"list", "tasks"}, dir / "e4.txt");
   EXPECT_EQ(rc4, 0);
 }
+
+// Code tasks from the command line: `score` of HumanEval responses (doc ids "HumanEval/N") in the sandbox,
+// and `run` with --unsafe-no-sandbox, which warns on stderr and in every result.
+TEST(Cli, CodeTasksScoreAndUnsafeRun) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "humaneval/HumanEval.jsonl");
+  DREAM_REQUIRE_PATH(test::dream_eval_bin());
+  const auto dir = test::fresh_dir("cli_code");
+  {
+    std::ofstream out(dir / "responses.jsonl");
+    const auto docs = datasets::read_jsonl(test::datasets_dir() / "humaneval/HumanEval.jsonl");
+    for (int i = 0; i < 6; ++i)
+      out << nlohmann::json{{"doc_id", docs[i].string_field("task_id")},
+                            {"response", i < 4 ? docs[i].string_field("canonical_solution") : "    return None\n"}}
+                 .dump()
+          << "\n";
+  }
+  auto [rc, err] = run_cli({"score", "--task", "humaneval", "--responses", (dir / "responses.jsonl").string(), "--output",
+                            (dir / "scored").string(), "--data-dir", test::datasets_dir().string()},
+                           dir / "e.txt");
+  ASSERT_EQ(rc, 0) << err;
+  const auto scored = reports::read_results_json(dir / "scored" / reports::kResultsFileName);
+  EXPECT_DOUBLE_EQ(scored.results.at(0).metrics.at("pass@1,create_test").value, 4.0 / 6.0);
+  const auto samples = reports::read_samples_jsonl(dir / "scored" / reports::kSamplesFileName);
+  ASSERT_EQ(samples.size(), 6u);
+  EXPECT_EQ(samples[0].doc_id, "HumanEval/0");
+  EXPECT_EQ(samples[0].code->status, "passed");
+  EXPECT_EQ(samples[5].code->status, "failed");
+
+  auto [rc2, err2] = run_cli({"run", "--model", "fake:accuracy=1", "--tasks", "humaneval", "--limit", "3", "--unsafe-no-sandbox",
+                              "--data-dir", test::datasets_dir().string(), "--output", (dir / "run").string(), "--progress",
+                              "never"},
+                             dir / "e2.txt");
+  ASSERT_EQ(rc2, 0) << err2;
+  EXPECT_NE(err2.find("warning: UNSAFE: --unsafe-no-sandbox"), std::string::npos) << err2;
+  const auto run = reports::read_results_json(dir / "run" / reports::kResultsFileName);
+  EXPECT_DOUBLE_EQ(run.results.at(0).metrics.at("pass@1,create_test").value, 1.0);
+  EXPECT_EQ(run.provenance.environment.at("code_execution").rfind("UNSAFE", 0), 0u);
+  for (const auto& s : reports::read_samples_jsonl(dir / "run" / reports::kSamplesFileName))
+    EXPECT_EQ(s.code->warning.rfind("UNSAFE", 0), 0u) << s.doc_id;
+}

@@ -7,9 +7,25 @@
 #include <string>
 #include <vector>
 
+#include "harness/run.h"
 #include "reports/result_schema.h"
+#include "../support/test_paths.h"
 
 namespace dream::test {
+
+// A run of `tasks` on the shared data: first `limit` documents, no progress bar, few bootstrap resamples.
+inline harness::RunOptions test_run(const std::filesystem::path& out, std::vector<std::string> tasks, int64_t limit,
+                                    int batch_size) {
+  harness::RunOptions o;
+  o.tasks = std::move(tasks);
+  o.limit = limit;
+  o.batch_size = batch_size;
+  o.data_dir = datasets_dir();
+  o.output_dir = out;
+  o.progress = harness::ProgressMode::never;
+  o.aggregate.bootstrap_iterations = 200;
+  return o;
+}
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
   auto d = std::filesystem::temp_directory_path() / ("dream_harness_" + name + "_" + std::to_string(::getpid()));

@@ -15,16 +15,9 @@ using namespace dream::harness;
 namespace {
 
 RunOptions small_run(const std::filesystem::path& out) {
-  RunOptions o;
-  o.tasks = {"sudoku", "countdown_cd3", "gsm8k"};
+  RunOptions o = test::test_run(out, {"sudoku", "countdown_cd3", "gsm8k"}, 10, 3);
   o.grid.steps = {8, 24};
   o.grid.max_new_tokens = {24};
-  o.limit = 10;
-  o.batch_size = 3;
-  o.data_dir = test::datasets_dir();
-  o.output_dir = out;
-  o.progress = ProgressMode::never;
-  o.aggregate.bootstrap_iterations = 200;
   return o;
 }
 

@@ -59,7 +59,12 @@ Results full_results() {
   t.n_shot = 8;
   t.primary_metric = "exact_match,strict-match";
   t.options = Json{{"stop", {"Question:", "</s>"}}, {"template", "Question: {{question}}\nAnswer:"}};
-  r.tasks = {t};
+  TaskInfo code;
+  code.name = "humaneval";
+  code.version = "1";
+  code.primary_metric = "pass@1,create_test";
+  code.pass_at_k = {{"pass@1,create_test", 1}, {"pass@10,create_test", 10}};
+  r.tasks = {t, code};
 
   TaskResult x;
   x.task = "gsm8k";
@@ -104,7 +109,7 @@ SampleRecord full_sample() {
   s.metrics = {{"exact_match,strict-match", 1.0}, {"exact_match,flexible-extract", 1.0}};
   s.correct = true;
   s.timing = {351.5, 16, 12};
-  s.code = CodeExecution{"failed", "AssertionError: assert f(2) == 4"};
+  s.code = CodeExecution{"failed", "AssertionError: assert f(2) == 4", "UNSAFE: no isolation"};
   s.trace = DiffusionTrace{16, {{"It", 3, 1026}, {" is", 0, std::nullopt}, {" 42", 15, 220}, {"<mask>", -1, std::nullopt}}};
   s.error = "";
   return s;
@@ -153,6 +158,24 @@ TEST(ResultSchema, MinimalSampleLeavesOptionalsEmpty) {
   EXPECT_FALSE(s.code.has_value());
   EXPECT_FALSE(s.trace.has_value());
   EXPECT_FALSE(s.timing.latency_ms.has_value());
+}
+
+TEST(ResultSchema, CodeStatusesAreTheSandboxsAndNoOthers) {
+  for (const char* status : {"passed", "failed", "timeout", "out_of_memory", "output_limit", "killed_by_signal",
+                             "sandbox_error", "not_run", "error"}) {
+    const Json j = {{"task", "humaneval"}, {"doc_id", "HumanEval/0"}, {"setting", "x"}, {"code", {{"status", status}}}};
+    EXPECT_EQ(sample_from_json(j).code->status, status);
+  }
+  const Json bad = {{"task", "humaneval"}, {"doc_id", "HumanEval/0"}, {"setting", "x"}, {"code", {{"status", "crashed"}}}};
+  try {
+    sample_from_json(bad, "samples[4]");
+    FAIL() << "an unknown status was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("samples[4].code.status: unknown status \"crashed\""), std::string::npos) << e.what();
+  }
+  Json k = to_json(full_results());
+  k["tasks"][1]["pass_at_k"][0]["k"] = 0;
+  EXPECT_THROW(results_from_json(k), std::runtime_error);
 }
 
 TEST(ResultSchema, NaNMetricReadsBackAsNaN) {

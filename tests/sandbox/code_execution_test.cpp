@@ -79,3 +79,52 @@ TEST(CodeExecution, MbppReferenceSolutionsPassSanitised) {
 
 }  // namespace
 }  // namespace dream::tasks::code
+
+namespace dream::tasks::code {
+namespace {
+
+CodeProblem toy(const std::string& id, const std::string& body) {
+  CodeProblem p;
+  p.task_id = id;
+  p.prompt = "def add(a, b):\n";
+  p.entry_point = "add";
+  p.reference_solution = p.prompt + body;
+  p.test_code = "def check(candidate):\n    assert candidate(1, 2) == 3\n";
+  return p;
+}
+
+// The run's shared executor: a problem whose reference solution fails cannot judge its samples (not_run,
+// saying why) while the others are scored; the limits come from the references.
+TEST(CodeExecutor, ReferenceFailureMeansNotRunAndTheRestIsScored) {
+  const std::vector<CodeProblem> problems = {toy("toy/0", "    return a + b\n"), toy("toy/1", "    return a - b\n")};
+  CodeExecutor executor;
+  const std::vector<CodeSample> samples = {{0, "    return a + b\n"}, {0, "    return 0\n"}, {1, "    return a + b\n"}};
+  const auto scored = executor.score(problems, PromptStyle::base, samples);
+  ASSERT_EQ(scored.size(), 3u);
+  EXPECT_TRUE(scored[0].not_run.empty());
+  EXPECT_EQ(scored[0].run.status, sandbox::Status::passed) << scored[0].run.message;
+  EXPECT_EQ(scored[1].run.status, sandbox::Status::failed);
+  EXPECT_EQ(scored[1].run.message, "AssertionError");
+  EXPECT_NE(scored[2].not_run.find("reference solution of toy/1 does not pass"), std::string::npos) << scored[2].not_run;
+  EXPECT_FALSE(scored[2].run.passed());
+  EXPECT_EQ(scored[2].solution, problems[1].prompt + "    return a + b");  // still extracted, for the record
+  // Measured once: scoring again gives the same verdicts.
+  const auto again = executor.score(problems, PromptStyle::base, {samples[2], samples[0]});
+  EXPECT_FALSE(again[0].not_run.empty());
+  EXPECT_TRUE(again[1].run.passed());
+}
+
+TEST(CodeExecutor, UnavailableSandboxExplainsTheOverride) {
+  ExecutorOptions options;
+  options.sandbox.bwrap = "/nonexistent/bwrap";
+  CodeExecutor executor(options);
+  try {
+    executor.start();
+    FAIL() << "started without bubblewrap";
+  } catch (const sandbox::SandboxUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("--unsafe-no-sandbox"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dream::tasks::code

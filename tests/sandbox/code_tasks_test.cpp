@@ -1,14 +1,12 @@
 // HumanEval/MBPP post-processing without the sandbox: the Python statement scanner, evalplus-style
-// sanitising, response extraction, test programs, timeouts, and the rendered prompts pinned against an
-// independent rendering of lm-eval's templates (tests/sandbox/reference_prompt_hashes.py).
+// sanitising, response extraction, test programs, timeouts. (The prompts are the task specs'; they are
+// pinned in tests/tasks/code_tasks_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <fstream>
 
 #include "tasks/code/code_tasks.h"
 #include "tasks/code/python_source.h"
-#include "tests/support/test_paths.h"
 
 namespace dream::tasks::code {
 namespace {
@@ -125,11 +123,14 @@ CodeProblem toy_humaneval() {
   return p;
 }
 
-TEST(ExtractSolution, HumanEvalBaseCutsAtStopSequences) {
+// Responses arrive cut at the task's stop strings (the harness does that, as lm-eval's generation does).
+TEST(ExtractSolution, HumanEvalBasePutsThePromptBackAndSanitises) {
   const auto p = toy_humaneval();
-  EXPECT_EQ(extract_solution(p, PromptStyle::base, "    return a + b\n\n\ndef extra():\n    return 0\n", false),
-            p.prompt + "    return a + b\n\n");
+  EXPECT_EQ(extract_solution(p, PromptStyle::base, "    return a + b\n\n", false), p.prompt + "    return a + b\n\n");
+  // Whatever the stops let through and the tests cannot reach goes.
   EXPECT_EQ(extract_solution(p, PromptStyle::base, "    return a + b\nif True:\n    print(add(1, 2))\n"),
+            p.prompt.substr(0, p.prompt.size() - 1) + "\n    return a + b");
+  EXPECT_EQ(extract_solution(p, PromptStyle::base, "    return a + b\n\n\ndef extra():\n    return 0\n"),
             p.prompt.substr(0, p.prompt.size() - 1) + "\n    return a + b");
   // Indentation decoded as U+2581 runs (lm-eval's clean_text).
   EXPECT_EQ(extract_solution(p, PromptStyle::base, "\xE2\x96\x81\xE2\x96\x81\xE2\x96\x81\xE2\x96\x81return a\n", false),
@@ -147,9 +148,8 @@ TEST(ExtractSolution, MbppBaseAndInstruct) {
   p.benchmark = Benchmark::mbpp;
   p.entry_point = "twice";
   p.test_list = {"assert twice(1) == 2", "assert twice(2) == 4", "assert twice(0) == 0"};
-  EXPECT_EQ(extract_solution(p, PromptStyle::base, "def twice(x):\r\n  return 2 * x\n[DONE]\n\nYou are", false),
-            "def twice(x):\r\n  return 2 * x\n");
-  EXPECT_EQ(extract_solution(p, PromptStyle::base, "```python\ndef twice(x):\n  return 2 * x\n```\n[DONE]"),
+  EXPECT_EQ(extract_solution(p, PromptStyle::base, "def twice(x):\r\n  return 2 * x\n", false), "def twice(x):\r\n  return 2 * x\n");
+  EXPECT_EQ(extract_solution(p, PromptStyle::base, "```python\ndef twice(x):\n  return 2 * x\n```\n"),
             "def twice(x):\n  return 2 * x");
   EXPECT_EQ(extract_solution(p, PromptStyle::instruct, "def twice(x):\n    return 2 * x\n\nprint(twice(3))\n```\nDone."),
             "def twice(x):\n    return 2 * x");
@@ -179,56 +179,6 @@ TEST(CountCorrect, PerProblemCounts) {
   EXPECT_EQ(counts[0].correct, 1);
   EXPECT_EQ(counts[1].n, 1);
   EXPECT_EQ(counts[1].correct, 1);
-}
-
-std::uint64_t fnv1a64(const std::vector<std::string>& texts) {
-  std::uint64_t h = 0xCBF29CE484222325ULL;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (i) h = (h ^ 0u) * 0x100000001B3ULL;
-    for (unsigned char c : texts[i]) h = (h ^ c) * 0x100000001B3ULL;
-  }
-  return h;
-}
-
-// A prompt never changes without a version bump: these are the hashes reference_prompt_hashes.py
-// computes by rendering lm-eval's own templates with jinja2.
-TEST(Prompts, MatchLmEvalTemplates) {
-  const auto dir = test::datasets_dir();
-  DREAM_REQUIRE_PATH(dir / "humaneval/HumanEval.jsonl");
-  DREAM_REQUIRE_PATH(dir / "mbpp/mbpp.jsonl");
-  const auto humaneval = load_problems(Benchmark::humaneval, dir / "humaneval/HumanEval.jsonl");
-  const auto mbpp_all = load_problems(Benchmark::mbpp, dir / "mbpp/mbpp.jsonl");
-  const auto mbpp = mbpp_test_split(mbpp_all);
-  const auto shots = mbpp_fewshot_exemplars(mbpp_all);
-  ASSERT_EQ(humaneval.size(), 164u);
-  ASSERT_EQ(mbpp.size(), 500u);
-
-  std::vector<std::string> he_base, he_user, he_prefill, mb_base, mb_user, mb_prefill;
-  for (const auto& p : humaneval) {
-    he_base.push_back(build_prompt(p, PromptStyle::base).text);
-    const auto chat = build_prompt(p, PromptStyle::instruct);
-    ASSERT_EQ(chat.messages.size(), 1u);
-    he_user.push_back(chat.messages[0].content);
-    he_prefill.push_back(chat.assistant_prefill);
-  }
-  for (const auto& p : mbpp) {
-    mb_base.push_back(build_prompt(p, PromptStyle::base, shots).text);
-    const auto chat = build_prompt(p, PromptStyle::instruct);
-    mb_user.push_back(chat.messages.at(0).content);
-    mb_prefill.push_back(chat.assistant_prefill);
-  }
-  EXPECT_EQ(fnv1a64(he_base), 0x9bcaad9ae51a74e5ULL);
-  EXPECT_EQ(fnv1a64(he_user), 0xffb618eb65382b05ULL);
-  EXPECT_EQ(fnv1a64(he_prefill), 0xa1d0382e0062bafdULL);
-  EXPECT_EQ(fnv1a64(mb_base), 0x1a05a2b1b9400fdfULL);
-  EXPECT_EQ(fnv1a64(mb_user), 0x96156c734f9d3effULL);
-  EXPECT_EQ(fnv1a64(mb_prefill), 0x6fe5172ea2c26357ULL);
-
-  EXPECT_EQ(build_prompt(humaneval[0], PromptStyle::base).stop,
-            (std::vector<std::string>{"\nclass", "\ndef", "\n#", "\nif", "\nprint"}));
-  EXPECT_EQ(build_prompt(mbpp[0], PromptStyle::base, shots).stop, std::vector<std::string>{"[DONE]"});
-  EXPECT_EQ(build_prompt(mbpp[0], PromptStyle::instruct).stop, std::vector<std::string>{"```"});
-  EXPECT_THROW(build_prompt(mbpp[0], PromptStyle::base), std::invalid_argument);
 }
 
 TEST(LoadProblems, BadInputNamesFileLineAndField) {

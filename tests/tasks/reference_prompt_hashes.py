@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Independent check of dream-eval's HumanEval/MBPP prompts: renders the lm-eval task configurations in
 ../shared/reference/eval-protocols/ with jinja2 (as lm-eval does: keep_trailing_newline, StrictUndefined)
-and prints FNV-1a 64 hashes of all prompts of each variant, joined by NUL bytes. code_tasks_test.cpp pins
+and prints FNV-1a 64 hashes of all prompts of each variant, joined by NUL bytes. tests/tasks/code_tasks_test.cpp pins
 these values. Needs jinja2 and PyYAML (the pyenv python3 on the development machines has both).
 
-Usage: python3 tests/sandbox/reference_prompt_hashes.py [SHARED_DIR]
+Usage: python3 tests/tasks/reference_prompt_hashes.py [SHARED_DIR]
 """
 import json
 import sys
