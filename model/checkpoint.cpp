@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -78,6 +79,26 @@ std::map<std::string, fs::path> locate_tensors(const fs::path& dir, std::vector<
   return where;
 }
 
+// The tensors of one layer: checkpoint name (after "model.layers.<i>.") and slot, in the checkpoint's order.
+struct LayerSlot {
+  const char* suffix;
+  at::Tensor LayerWeights::*member;
+};
+constexpr LayerSlot kLayerSlots[] = {
+    {"input_layernorm.weight", &LayerWeights::input_norm},
+    {"self_attn.q_proj.weight", &LayerWeights::q_proj},
+    {"self_attn.q_proj.bias", &LayerWeights::q_bias},
+    {"self_attn.k_proj.weight", &LayerWeights::k_proj},
+    {"self_attn.k_proj.bias", &LayerWeights::k_bias},
+    {"self_attn.v_proj.weight", &LayerWeights::v_proj},
+    {"self_attn.v_proj.bias", &LayerWeights::v_bias},
+    {"self_attn.o_proj.weight", &LayerWeights::o_proj},
+    {"post_attention_layernorm.weight", &LayerWeights::post_attention_norm},
+    {"mlp.gate_proj.weight", &LayerWeights::gate_proj},
+    {"mlp.up_proj.weight", &LayerWeights::up_proj},
+    {"mlp.down_proj.weight", &LayerWeights::down_proj},
+};
+
 }  // namespace
 
 at::ScalarType scalar_type_from_name(const std::string& name) {
@@ -122,9 +143,9 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 }
 
 DreamWeights load_weights(const fs::path& dir, const DreamConfig& config, const LoadOptions& options) {
-  DreamWeights w;
+  std::vector<std::shared_ptr<SafetensorsFile>> files;
   std::map<fs::path, std::shared_ptr<SafetensorsFile>> by_path;
-  const auto where = locate_tensors(dir, w.files, by_path);
+  const auto where = locate_tensors(dir, files, by_path);
   const at::ScalarType dtype = options.dtype.value_or(scalar_type_from_name(config.torch_dtype));
 
   std::map<std::string, at::Tensor> bound;
@@ -155,27 +176,96 @@ DreamWeights load_weights(const fs::path& dir, const DreamConfig& config, const 
     if (!expected_names.count(name))
       throw std::runtime_error(file.string() + ": unexpected tensor '" + name + "' (not part of a Dream model with this config)");
 
-  w.embed_tokens = bound.at("model.embed_tokens.weight");
+  DreamWeights w = bind_weights(config, bound);
+  w.files = std::move(files);
+  return w;
+}
+
+DreamWeights bind_weights(const DreamConfig& config, const std::map<std::string, at::Tensor>& named) {
+  auto get = [&](const std::string& name) {
+    auto it = named.find(name);
+    if (it == named.end()) throw std::invalid_argument("bind_weights: tensor '" + name + "' is missing");
+    return it->second;
+  };
+  DreamWeights w;
+  w.embed_tokens = get("model.embed_tokens.weight");
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
+    const std::string prefix = "model.layers." + std::to_string(i) + ".";
     LayerWeights l;
-    l.input_norm = bound.at(p + "input_layernorm.weight");
-    l.q_proj = bound.at(p + "self_attn.q_proj.weight");
-    l.q_bias = bound.at(p + "self_attn.q_proj.bias");
-    l.k_proj = bound.at(p + "self_attn.k_proj.weight");
-    l.k_bias = bound.at(p + "self_attn.k_proj.bias");
-    l.v_proj = bound.at(p + "self_attn.v_proj.weight");
-    l.v_bias = bound.at(p + "self_attn.v_proj.bias");
-    l.o_proj = bound.at(p + "self_attn.o_proj.weight");
-    l.post_attention_norm = bound.at(p + "post_attention_layernorm.weight");
-    l.gate_proj = bound.at(p + "mlp.gate_proj.weight");
-    l.up_proj = bound.at(p + "mlp.up_proj.weight");
-    l.down_proj = bound.at(p + "mlp.down_proj.weight");
+    for (const LayerSlot& slot : kLayerSlots) l.*slot.member = get(prefix + slot.suffix);
     w.layers.push_back(std::move(l));
   }
-  w.final_norm = bound.at("model.norm.weight");
-  w.lm_head = config.tie_word_embeddings ? w.embed_tokens : bound.at("lm_head.weight");
+  w.final_norm = get("model.norm.weight");
+  w.lm_head = config.tie_word_embeddings ? w.embed_tokens : get("lm_head.weight");
   return w;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> named_tensors(const DreamConfig& config, const DreamWeights& w) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  out.emplace_back("model.embed_tokens.weight", w.embed_tokens);
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const std::string prefix = "model.layers." + std::to_string(i) + ".";
+    for (const LayerSlot& slot : kLayerSlots) out.emplace_back(prefix + slot.suffix, w.layers[i].*slot.member);
+  }
+  out.emplace_back("model.norm.weight", w.final_norm);
+  if (!config.tie_word_embeddings) out.emplace_back("lm_head.weight", w.lm_head);
+  return out;
+}
+
+void write_checkpoint(const fs::path& dir, const DreamConfig& config_in,
+                      const std::vector<std::pair<std::string, at::Tensor>>& tensors, const WriteOptions& options) {
+  DreamConfig config = config_in;
+  config.torch_dtype = options.dtype;
+  // Round-trip through the validator so a writer bug cannot produce a checkpoint the loader refuses.
+  config = parse_config(config_to_json(config), "config to write");
+  if (options.shards < 1) throw std::invalid_argument("shards must be at least 1, got " + std::to_string(options.shards));
+  const at::ScalarType dtype = scalar_type_from_name(options.dtype);
+  const DType file_dtype = dtype == at::kFloat ? DType::F32 : dtype == at::kBFloat16 ? DType::BF16 : DType::F16;
+
+  const auto expected = expected_tensors(config);
+  if (expected.size() != tensors.size())
+    throw std::invalid_argument("write_checkpoint: " + std::to_string(tensors.size()) + " tensors given, the config needs " +
+                                std::to_string(expected.size()));
+  std::vector<at::Tensor> values;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (tensors[i].first != expected[i].first || tensors[i].second.sizes() != at::IntArrayRef(expected[i].second))
+      throw std::invalid_argument("write_checkpoint: tensor " + std::to_string(i) + " is '" + tensors[i].first + "' " +
+                                  shape_text(tensors[i].second.sizes().vec()) + ", expected '" + expected[i].first + "' " +
+                                  shape_text(expected[i].second));
+    values.push_back(tensors[i].second.detach().to(at::kCPU, dtype).contiguous());
+  }
+
+  fs::create_directories(dir);
+  // Split the tensors into `shards` files of similar byte size, in name-list order.
+  int64_t total = 0;
+  for (const auto& v : values) total += v.numel() * v.element_size();
+  const int shards = options.shards;
+  std::vector<std::vector<TensorToWrite>> files(shards);
+  json weight_map = json::object();
+  int64_t running = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const int64_t bytes = values[i].numel() * values[i].element_size();
+    const int shard = std::min<int64_t>(shards - 1, running * shards / std::max<int64_t>(total, 1));
+    running += bytes;
+    files[shard].push_back({expected[i].first, file_dtype, expected[i].second, values[i].data_ptr(), static_cast<size_t>(bytes)});
+  }
+  auto shard_name = [&](int k) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "model-%05d-of-%05d.safetensors", k + 1, shards);
+    return std::string(buf);
+  };
+  const std::map<std::string, std::string> metadata = {{"format", "pt"}};
+  if (shards == 1) {
+    write_safetensors(dir / "model.safetensors", files[0], metadata);
+  } else {
+    for (int k = 0; k < shards; ++k) {
+      write_safetensors(dir / shard_name(k), files[k], metadata);
+      for (const auto& t : files[k]) weight_map[t.name] = shard_name(k);
+    }
+    std::ofstream(dir / "model.safetensors.index.json")
+        << json{{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}}.dump(2);
+  }
+  std::ofstream(dir / "config.json") << config_to_json(config).dump(2) << "\n";
 }
 
 }  // namespace dream::model

@@ -1,6 +1,7 @@
 #pragma once
 // Binding a Dream checkpoint's safetensors (single file or shards) to tensors, by name, with validation.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,24 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 // dtype is an error naming the tensor and the file. On CPU with a matching dtype the tensors alias the
 // memory-mapped files (no copy).
 DreamWeights load_weights(const std::filesystem::path& dir, const DreamConfig& config, const LoadOptions& options);
+
+// Binds tensors named as in the checkpoint files (see expected_tensors) to the model's slots; a missing name
+// is an error naming it. The tensors are used as given (no copy), so a trainer can bind its parameters.
+DreamWeights bind_weights(const DreamConfig& config, const std::map<std::string, at::Tensor>& named);
+
+// The weights as (checkpoint name, tensor) pairs in expected_tensors order (lm_head left out when tied).
+std::vector<std::pair<std::string, at::Tensor>> named_tensors(const DreamConfig& config, const DreamWeights& weights);
+
+struct WriteOptions {
+  std::string dtype = "float32";  // stored dtype (float32, bfloat16, float16), also written as torch_dtype
+  int shards = 1;                 // 1: model.safetensors; > 1: model-0000K-of-0000N + model.safetensors.index.json
+};
+
+// Writes config.json and the weights of a checkpoint in the Hugging Face layout into `dir` (created if
+// needed). `tensors` must be exactly expected_tensors(config), in that order, with those shapes (an error
+// names the first that is not); they are cast to options.dtype on the CPU.
+void write_checkpoint(const std::filesystem::path& dir, const DreamConfig& config,
+                      const std::vector<std::pair<std::string, at::Tensor>>& tensors, const WriteOptions& options = {});
 
 at::ScalarType scalar_type_from_name(const std::string& torch_dtype);  // "bfloat16" -> at::kBFloat16 ...
 std::string scalar_type_name(at::ScalarType t);                        // at::kBFloat16 -> "bfloat16" ...

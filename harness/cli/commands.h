@@ -9,6 +9,7 @@ void add_generate_command(CLI::App& app);     // diffusion generation from ids o
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
 void add_report_command(CLI::App& app);       // Markdown, CSV and HTML reports of a results folder (reports/)
 void add_compare_command(CLI::App& app);      // paired comparison of two runs (reports/)
+void add_train_command(CLI::App& app);        // trains the project's small planning model (train/)
 void add_tokenize_command(CLI::App& app);     // JSONL text -> ids (model/tokenizer)
 void add_detokenize_command(CLI::App& app);   // JSONL ids -> text (model/tokenizer)
 void add_run_command(CLI::App& app);          // evaluate tasks over a grid of decoding settings (harness/)

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   dream::cli::add_make_model_command(app);
   dream::cli::add_report_command(app);
   dream::cli::add_compare_command(app);
+  dream::cli::add_train_command(app);
   dream::cli::add_tokenize_command(app);
   dream::cli::add_detokenize_command(app);
   dream::cli::add_run_command(app);

@@ -1,0 +1,56 @@
+// The model shipped in models/planning-small loads through the Dream loaders and solves Sudoku: on fresh
+// generated puzzles (always) and on Dream's own sudoku_4x4_10.jsonl test items (when shared/ data exists).
+// Deterministic: temperature 0, entropy ordering, fixed instances.
+#include <gtest/gtest.h>
+
+#include "model/dream_model.h"
+#include "model/tokenizer/tokenizer.h"
+#include "tests/support/test_paths.h"
+#include "train/planning_eval.h"
+
+namespace dream::train {
+namespace {
+
+std::filesystem::path shipped_model() { return test::source_dir() / "models" / "planning-small"; }
+
+model::GenerationParams entropy_full_steps() {
+  model::GenerationParams p;
+  p.alg = model::Alg::Entropy;
+  p.steps = planning_answer_tokens(PlanningTask::Sudoku4x4);
+  return p;
+}
+
+TEST(ShippedModel, LoadsWithItsTokenizer) {
+  const model::DreamModel net = model::DreamModel::load(shipped_model());
+  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
+  EXPECT_EQ(net.config().vocab_size, tok.vocab_size());
+  EXPECT_EQ(net.config().mask_token_id, tok.special_ids().mask);
+  EXPECT_EQ(net.config().eos_token_id, tok.special_ids().eos);
+  EXPECT_EQ(tok.decode(tok.encode("Input:\n1003\n")), "Input:\n1003\n");
+}
+
+TEST(ShippedModel, SolvesFreshPuzzles) {
+  const model::DreamModel net = model::DreamModel::load(shipped_model());
+  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
+  // A seed the training never used for its own draws (its data stream and validation derive from seed 0).
+  const auto items = generate_planning_instances(PlanningTask::Sudoku4x4, 32, 20261127, {10, 10});
+  PromptStyle compact;
+  compact.join = ZeroShotJoin::Compact;  // the harness's 0-shot layout
+  const PlanningEvalResult r = evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, entropy_full_steps(), compact);
+  EXPECT_GE(r.correct, 28) << "solved " << r.correct << " of " << r.total;
+}
+
+TEST(ShippedModel, SolvesDreamSudokuTestItems) {
+  const auto file = test::datasets_dir() / "dream_planning" / "sudoku_4x4_10.jsonl";
+  DREAM_REQUIRE_PATH(file);
+  const model::DreamModel net = model::DreamModel::load(shipped_model());
+  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
+  const auto all = read_planning_file(file);
+  ASSERT_GE(all.size(), 40u);
+  const std::vector<datasets::PlanningInstance> items(all.begin() + 8, all.begin() + 40);  // upstream skips 8
+  const PlanningEvalResult r = evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, entropy_full_steps());
+  EXPECT_GE(r.correct, 28) << "solved " << r.correct << " of " << r.total;
+}
+
+}  // namespace
+}  // namespace dream::train
