@@ -51,6 +51,61 @@ std::optional<int64_t> apply(int64_t a, char op, int64_t b) {
   return std::nullopt;
 }
 
+// Exact rationals for checking answers: upstream accepts any step whose decimal result is exactly right
+// (e.g. "7/2=3.5"), so the checker must too; reduced, denominator > 0.
+struct Rational {
+  int64_t num = 0, den = 1;
+  static std::optional<Rational> make(__int128 n, __int128 d) {
+    if (d == 0) return std::nullopt;
+    if (d < 0) n = -n, d = -d;
+    __int128 a = n < 0 ? -n : n, b = d;
+    while (b != 0) {
+      __int128 t = a % b;
+      a = b;
+      b = t;
+    }
+    if (a > 1) n /= a, d /= a;
+    if (n > INT64_MAX || n < INT64_MIN || d > INT64_MAX) return std::nullopt;
+    return Rational{static_cast<int64_t>(n), static_cast<int64_t>(d)};
+  }
+  bool operator==(const Rational& o) const { return num == o.num && den == o.den; }
+  bool operator<(const Rational& o) const { return static_cast<__int128>(num) * o.den < static_cast<__int128>(o.num) * den; }
+  std::string str() const {
+    return den == 1 ? std::to_string(num) : std::to_string(num) + "/" + std::to_string(den);
+  }
+};
+
+// "12", "3.5" (non-negative, at most 9 decimals) as an exact rational.
+std::optional<Rational> parse_decimal(std::string_view s) {
+  s = trim(s);
+  const size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (whole.empty() || frac.size() > 9 || (dot != std::string_view::npos && frac.empty())) return std::nullopt;
+  for (char ch : frac)
+    if (ch < '0' || ch > '9') return std::nullopt;
+  if (whole.front() == '-' || whole.front() == '+') return std::nullopt;
+  auto w = parse_int(whole);
+  if (!w) return std::nullopt;
+  __int128 den = 1, num = *w;
+  for (char ch : frac) {
+    num = num * 10 + (ch - '0');
+    den *= 10;
+  }
+  return Rational::make(num, den);
+}
+
+std::optional<Rational> apply_exact(const Rational& a, char op, const Rational& b) {
+  const __int128 an = a.num, ad = a.den, bn = b.num, bd = b.den;
+  switch (op) {
+    case '+': return Rational::make(an * bd + bn * ad, ad * bd);
+    case '-': return Rational::make(an * bd - bn * ad, ad * bd);
+    case '*': return Rational::make(an * bn, ad * bd);
+    case '/': return Rational::make(an * bd, ad * bn);
+  }
+  return std::nullopt;
+}
+
 struct Step {
   int64_t a, b, c;
   char op;
@@ -119,14 +174,15 @@ std::string format_countdown_input(const CountdownProblem& p) {
 CountdownCheck check_countdown(const CountdownProblem& problem, std::string_view solution) {
   solution = trim(solution);
   if (solution.empty()) return {false, "empty answer"};
-  std::multiset<int64_t> pool(problem.numbers.begin(), problem.numbers.end());
-  int64_t last = 0;
+  std::multiset<Rational> pool;
+  for (int64_t n : problem.numbers) pool.insert(Rational{n, 1});
+  Rational last{0, 1};
   for (std::string_view raw : split(solution, ',')) {
     const std::string_view step = trim(raw);
     const size_t eq = step.find('=');
     if (eq == std::string_view::npos) return {false, "step '" + std::string(step) + "' has no '='"};
     const std::string_view lhs = trim(step.substr(0, eq));
-    // The operator is the first + - * / after the first character (the left operand is non-negative).
+    // The operator is the first + - * / after the first character (operands are non-negative).
     size_t op_pos = std::string_view::npos;
     for (size_t i = 1; i < lhs.size(); ++i)
       if (lhs[i] == '+' || lhs[i] == '-' || lhs[i] == '*' || lhs[i] == '/') {
@@ -134,23 +190,24 @@ CountdownCheck check_countdown(const CountdownProblem& problem, std::string_view
         break;
       }
     if (op_pos == std::string_view::npos) return {false, "step '" + std::string(step) + "' has no operator"};
-    auto a = parse_int(lhs.substr(0, op_pos));
-    auto b = parse_int(lhs.substr(op_pos + 1));
-    auto c = parse_int(step.substr(eq + 1));
-    if (!a || !b || !c) return {false, "step '" + std::string(step) + "' is not 'a op b=c' with integers"};
-    auto value = apply(*a, lhs[op_pos], *b);
-    if (!value || *value != *c) return {false, "step '" + std::string(step) + "' is wrong"};
-    for (int64_t operand : {*a, *b}) {
+    auto a = parse_decimal(lhs.substr(0, op_pos));
+    auto b = parse_decimal(lhs.substr(op_pos + 1));
+    auto c = parse_decimal(step.substr(eq + 1));
+    if (!a || !b || !c) return {false, "step '" + std::string(step) + "' is not 'a op b=c' with numbers"};
+    auto value = apply_exact(*a, lhs[op_pos], *b);
+    if (!value || !(*value == *c)) return {false, "step '" + std::string(step) + "' is wrong"};
+    for (const Rational& operand : {*a, *b}) {
       auto it = pool.find(operand);
       if (it == pool.end())
-        return {false, "step '" + std::string(step) + "' uses " + std::to_string(operand) + ", which is not available"};
+        return {false, "step '" + std::string(step) + "' uses " + operand.str() + ", which is not available"};
       pool.erase(it);
     }
     pool.insert(*c);
     last = *c;
   }
   if (pool.size() != 1) return {false, "not every number was used exactly once"};
-  if (last != problem.target) return {false, "last result " + std::to_string(last) + " is not the target " + std::to_string(problem.target)};
+  if (!(last == Rational{problem.target, 1}))
+    return {false, "last result " + last.str() + " is not the target " + std::to_string(problem.target)};
   return {true, ""};
 }
 

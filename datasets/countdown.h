@@ -27,9 +27,10 @@ struct CountdownCheck {
   std::string reason;  // why not, for the per-sample record ("" when valid)
 };
 
-// Valid when every step "a op b=c" (op one of + - * /, integers, optional spaces) is arithmetically right
-// (division exact), each operand is taken from the pool of unused source numbers and earlier results
-// (each consumed once), every source number is used, and the last result equals the target.
+// Valid when every step "a op b=c" (op one of + - * /, non-negative integers or decimals, optional spaces)
+// is exactly right in rational arithmetic (so "7/2=3.5" is right, "10/3=3.33" is not, as in upstream's
+// float comparison), each operand is taken from the pool of unused source numbers and earlier results (each
+// consumed once), every source number is used, and the last result equals the target.
 CountdownCheck check_countdown(const CountdownProblem& problem, std::string_view solution);
 
 // A solution that uses every number once with non-negative intermediate results, or nullopt.

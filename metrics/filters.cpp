@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "minerva_math.h"
 #include "regex_cache.h"
 
 namespace dream::metrics {
@@ -73,6 +74,9 @@ struct StepApplier {
   }
   void operator()(const FirstLineStep&) {
     each([](const std::string& r) { return r.substr(0, r.find('\n')); });
+  }
+  void operator()(const MinervaAnswerStep&) {
+    each([](const std::string& r) { return normalize_final_answer(minerva_unnormalized_answer(r)); });
   }
   void operator()(const DeleteCharsStep& s) {
     each([&](std::string r) {

@@ -30,9 +30,10 @@ struct FirstLineStep {};         // keep the text before the first '\n'
 struct DeleteCharsStep {         // delete every occurrence of these characters
   std::string chars;
 };
+struct MinervaAnswerStep {};     // normalize_final_answer(minerva_unnormalized_answer(text)), see minerva_math.h
 
 using FilterStep = std::variant<RegexStep, TakeFirstStep, LowercaseStep, UppercaseStep, StripStep, RemoveWhitespaceStep,
-                                CutAtStep, FirstLineStep, DeleteCharsStep>;
+                                CutAtStep, FirstLineStep, DeleteCharsStep, MinervaAnswerStep>;
 
 struct FilterPipeline {
   std::string name;  // lm-eval's filter name, e.g. "strict-match"; "none" for no filtering

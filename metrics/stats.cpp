@@ -41,6 +41,8 @@ double stddev_of(const std::vector<double>& xs) {
   return std::sqrt(ss / static_cast<double>(xs.size() - 1));
 }
 
+}  // namespace
+
 double percentile(std::vector<double> xs, double q) {
   std::sort(xs.begin(), xs.end());
   const double pos = q * static_cast<double>(xs.size() - 1);
@@ -48,8 +50,6 @@ double percentile(std::vector<double> xs, double q) {
   const size_t hi = std::min(lo + 1, xs.size() - 1);
   return xs[lo] + (pos - static_cast<double>(lo)) * (xs[hi] - xs[lo]);
 }
-
-}  // namespace
 
 double mean(std::span<const double> values) {
   if (values.empty()) return 0;
@@ -129,16 +129,6 @@ PairedComparison compare_paired(std::span<const double> a, std::span<const doubl
   r.ci95_high = percentile(diffs, 0.975);
   r.p_value_bootstrap = std::min(1.0, 2.0 * static_cast<double>(std::min(le0, ge0)) / static_cast<double>(diffs.size()));
   return r;
-}
-
-double pass_at_k(int n, int c, int k) {
-  if (n <= 0 || k <= 0 || k > n || c < 0 || c > n)
-    throw std::invalid_argument("pass_at_k: need 0 < k <= n and 0 <= c <= n (n=" + std::to_string(n) +
-                                ", c=" + std::to_string(c) + ", k=" + std::to_string(k) + ")");
-  if (n - c < k) return 1.0;
-  double prod = 1.0;  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i)
-  for (int i = n - c + 1; i <= n; ++i) prod *= 1.0 - static_cast<double>(k) / i;
-  return 1.0 - prod;
 }
 
 }  // namespace dream::metrics

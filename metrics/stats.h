@@ -1,6 +1,6 @@
 #pragma once
 // Aggregation and uncertainty for per-sample scores: mean, lm-eval's analytic standard error, bootstrap
-// standard error, paired comparison of two settings on the same items, and the unbiased pass@k estimator.
+// standard error and paired comparison of two settings on the same items (pass@k: pass_at_k.h).
 //
 // Paired comparison (documented choice): both a paired bootstrap and, for 0/1 scores, McNemar's exact
 // test are reported. The paired bootstrap resamples item indices with replacement (the same indices for
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace dream::metrics {
 
@@ -43,10 +44,11 @@ struct PairedComparison {
 PairedComparison compare_paired(std::span<const double> a, std::span<const double> b,
                                 const BootstrapOptions& options = {});
 
+// The q-quantile (0..1) with linear interpolation between order statistics (numpy's default); values
+// must be non-empty.
+double percentile(std::vector<double> values, double q);
+
 // Two-sided exact McNemar p-value from the discordant counts.
 double mcnemar_exact_p(size_t a_only, size_t b_only);
-
-// Unbiased pass@k from n samples of which c pass: 1 - C(n-c, k) / C(n, k).
-double pass_at_k(int n, int c, int k);
 
 }  // namespace dream::metrics

@@ -110,6 +110,7 @@ DreamConfig parse_config(const json& j, const std::string& source) {
 }
 
 DreamConfig load_config(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error(path.string() + ": no such model folder or config file");
   const auto file = std::filesystem::is_directory(path) ? path / "config.json" : path;
   std::ifstream in(file);
   if (!in) throw std::runtime_error(file.string() + ": cannot open");

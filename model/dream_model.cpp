@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <thread>
+
+#include <ATen/Parallel.h>
 
 #include <nlohmann/json.hpp>
 
@@ -90,6 +93,11 @@ at::Tensor DreamModel::logits_from_hidden(const at::Tensor& hidden) const {
 
 at::Tensor DreamModel::forward(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const {
   return logits_from_hidden(hidden_states(ids, positions, mask));
+}
+
+void set_cpu_threads(int threads) {
+  const unsigned hw = std::thread::hardware_concurrency();
+  at::set_num_threads(threads > 0 ? threads : static_cast<int>(hw ? hw : 1));
 }
 
 PaddingLayout padding_layout(const at::Tensor& attention_mask) {

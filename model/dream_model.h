@@ -42,6 +42,9 @@ class DreamModel {
   std::string fingerprint_;
 };
 
+// Sets LibTorch's intra-op CPU threads (0 = one per hardware thread). Debian's LibTorch starts with 1.
+void set_cpu_threads(int threads);
+
 // Left-padding helpers shared by generation and likelihood scoring (reference section 2, "Positions and padding").
 struct PaddingLayout {
   at::Tensor positions;  // [B, N] int64 = cumsum(mask) - 1 with padded slots set to 1; undefined when no padding

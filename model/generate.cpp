@@ -133,10 +133,48 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     padding = padding_layout(at::cat({attention_mask_in.to(long_opts), at::ones({B, params.max_new_tokens}, long_opts)}, 1));
 
   at::Generator gen = compat::make_cpu_generator(params.seed);
+  std::vector<at::Generator> row_gens;
+  if (!params.row_seeds.empty()) {
+    if (static_cast<int64_t>(params.row_seeds.size()) != B)
+      throw std::invalid_argument("row_seeds has " + std::to_string(params.row_seeds.size()) + " seeds for " + std::to_string(B) + " rows");
+    for (uint64_t seed : params.row_seeds) row_gens.push_back(compat::make_cpu_generator(seed));
+  }
+  // Runs a random draw either once over all M items (one generator: the official stream) or row by row with
+  // each row's generator; `rows` [B, N] marks the items in row-major order.
+  auto per_row = [&](auto&& draw, const at::Tensor& rows, int64_t M) -> at::Tensor {
+    if (row_gens.empty()) return draw(gen, M);
+    const at::Tensor counts = rows.sum(1).to(at::kCPU);
+    std::vector<at::Tensor> parts;
+    for (int64_t b = 0; b < B; ++b) parts.push_back(draw(row_gens[b], counts[b].item<int64_t>()));
+    return at::cat(parts);
+  };
+  const bool samples_tokens = params.temperature > 0;
+  // Token sampling for logits rows [M, V] ordered as the true entries of `rows` [B, N].
+  auto sample_rows = [&](const at::Tensor& logits, const at::Tensor& rows) -> TokenSample {
+    if (row_gens.empty() || !samples_tokens) return sample_tokens(logits, params.token_sampling(), params.alg, gen);
+    const at::Tensor counts = rows.sum(1).to(at::kCPU);
+    std::vector<at::Tensor> conf, tok;
+    int64_t offset = 0;
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t n = counts[b].item<int64_t>();
+      const TokenSample part = sample_tokens(logits.narrow(0, offset, n), params.token_sampling(), params.alg, row_gens[b]);
+      conf.push_back(part.confidence);
+      tok.push_back(part.tokens);
+      offset += n;
+    }
+    return {at::cat(conf), at::cat(tok)};
+  };
+  auto choose_rows = [&](const at::Tensor& confidence, int64_t k) -> at::Tensor {
+    if (row_gens.empty() || !params.alg_temp || *params.alg_temp == 0) return choose_positions(confidence, k, params.alg_temp, gen);
+    std::vector<at::Tensor> parts;
+    for (int64_t b = 0; b < B; ++b) parts.push_back(choose_positions(confidence.narrow(0, b, 1), k, params.alg_temp, row_gens[b]));
+    return at::cat(parts);
+  };
   const at::Tensor timesteps = at::linspace(1.0, params.eps, params.steps + 1, at::TensorOptions().dtype(at::kFloat));
   const float* ts = timesteps.data_ptr<float>();
 
   GenerationOutput out;
+  at::Tensor reveal_step = at::full({B, N}, -1, long_opts);
   if (hooks.tokens) hooks.tokens(-1, x, at::Tensor());
   for (int64_t i = 0; i < params.steps; ++i) {
     const bool last = i == params.steps - 1;
@@ -165,19 +203,22 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
       const int64_t M = flat_positions.size(0);
       // The official code draws the lottery on the last step too (against probability 1): keep the draw so
       // the random stream stays aligned with it.
-      const at::Tensor draw = at::rand({M}, gen, at::TensorOptions().dtype(at::kFloat)).to(device);
+      const at::Tensor draw = per_row([&](at::Generator& g, int64_t n) {
+        return at::rand({n}, g, at::TensorOptions().dtype(at::kFloat));
+      }, masked, M).to(device);
       const at::Tensor reveal = last ? at::ones({M}, long_opts.dtype(at::kBool)) : draw < (1.0f - s / t);
       const at::Tensor revealed_flat = flat_positions.masked_select(reveal);
       const at::Tensor logits = mask_logits.defined() ? mask_logits.index({reveal}) : logits_rows(revealed_flat);
       out.timing.forward_ms += ms_since(t0);
       t0 = Clock::now();
-      const TokenSample sample = sample_tokens(logits, params.token_sampling(), params.alg, gen);
+      const at::Tensor revealed_rows = at::zeros({B * N}, long_opts.dtype(at::kBool)).index_fill_(0, revealed_flat, true).view({B, N});
+      const TokenSample sample = sample_rows(logits, revealed_rows);
       x.view(-1).index_copy_(0, revealed_flat, sample.tokens);
     } else {
       const at::Tensor logits = mask_logits.defined() ? mask_logits : logits_rows(flat_positions);
       out.timing.forward_ms += ms_since(t0);
       t0 = Clock::now();
-      const TokenSample sample = sample_tokens(logits, params.token_sampling(), params.alg, gen);
+      const TokenSample sample = sample_rows(logits, masked);
       const int64_t k = tokens_to_reveal(flat_positions.size(0), B, t, s, last);
       if (k > 0) {
         at::Tensor confidence = at::full({B * N}, -std::numeric_limits<double>::infinity(),
@@ -187,16 +228,18 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
         // receives the mask token: rows with fewer masks than the batch average get tokens re-masked.
         at::Tensor proposal = at::full({B * N}, cfg.mask_token_id, long_opts);
         proposal.index_copy_(0, flat_positions, sample.tokens);
-        const at::Tensor chosen = choose_positions(confidence.view({B, N}), std::min<int64_t>(k, N), params.alg_temp, gen);
+        const at::Tensor chosen = choose_rows(confidence.view({B, N}), std::min<int64_t>(k, N));
         x.scatter_(1, chosen, proposal.view({B, N}).gather(1, chosen));
       }
     }
     if (fixed_answer.defined()) x = at::where(fixed_answer, fixed_values, x);
+    reveal_step.masked_fill_(masked.logical_and(x != cfg.mask_token_id), i);
     if (hooks.tokens) hooks.tokens(i, x, shifted_logits);
     if (params.output_history) out.history.push_back(x.clone());
     out.timing.sampling_ms += ms_since(t0);
   }
   out.sequences = x;
+  out.reveal_step = reveal_step.narrow(1, P, params.max_new_tokens).masked_fill(x.narrow(1, P, params.max_new_tokens) == cfg.mask_token_id, -1);
   return out;
 }
 

@@ -24,7 +24,9 @@ struct GenerationParams {
   double temperature = 0.0;        // token sampling temperature (0 = argmax)
   std::optional<double> top_p;     // nucleus filter (applied when < 1)
   std::optional<int64_t> top_k;    // top-k filter
-  uint64_t seed = 0;               // seeds the generator used for every random draw of one call
+  uint64_t seed = 0;               // seeds the one generator of a call: the official code's random stream
+  std::vector<uint64_t> row_seeds; // when set (one per row): each row draws from its own generator, so a row's
+                                   // output does not depend on which rows share its batch
   bool output_history = false;     // keep x after every step
 
   // The effective behaviour of the official code called without a generation config (transformers 4.46
@@ -61,6 +63,8 @@ struct GenerationTiming {
 
 struct GenerationOutput {
   at::Tensor sequences;             // [B, P + max_new_tokens] int64
+  at::Tensor reveal_step;           // [B, max_new_tokens] int64: step at which each answer token was last
+                                    // unmasked (-1: never; fixed infill tokens stay -1)
   std::vector<at::Tensor> history;  // x after each step (when output_history)
   GenerationTiming timing;
 };

@@ -7,8 +7,16 @@ namespace dream::cli {
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
+void add_report_command(CLI::App& app);       // Markdown, CSV and HTML reports of a results folder (reports/)
+void add_compare_command(CLI::App& app);      // paired comparison of two runs (reports/)
 void add_train_command(CLI::App& app);        // trains the project's small planning model (train/)
 void add_tokenize_command(CLI::App& app);     // JSONL text -> ids (model/tokenizer)
 void add_detokenize_command(CLI::App& app);   // JSONL ids -> text (model/tokenizer)
+void add_run_command(CLI::App& app);          // evaluate tasks over a grid of decoding settings (harness/)
+void add_score_command(CLI::App& app);        // score external generations of one task (harness/)
+void add_list_command(CLI::App& app);         // list tasks or datasets (tasks/, datasets/)
+void add_datasets_command(CLI::App& app);     // datasets list|verify|fetch|generate (datasets/)
+void add_merge_command(CLI::App& app);        // merge the shards of one run (harness/)
+void add_sandbox_command(CLI::App& app);      // runs one Python program in the code-task sandbox (sandbox/)
 
 }  // namespace dream::cli

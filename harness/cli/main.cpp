@@ -12,9 +12,17 @@ int main(int argc, char** argv) {
   // The registry of subcommands: one line each.
   dream::cli::add_generate_command(app);
   dream::cli::add_make_model_command(app);
+  dream::cli::add_report_command(app);
+  dream::cli::add_compare_command(app);
   dream::cli::add_train_command(app);
   dream::cli::add_tokenize_command(app);
   dream::cli::add_detokenize_command(app);
+  dream::cli::add_run_command(app);
+  dream::cli::add_score_command(app);
+  dream::cli::add_list_command(app);
+  dream::cli::add_datasets_command(app);
+  dream::cli::add_merge_command(app);
+  dream::cli::add_sandbox_command(app);
 
   try {
     app.parse(argc, argv);

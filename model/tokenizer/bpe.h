@@ -14,10 +14,12 @@
 
 namespace dream::tokenizer {
 
-// Transparent string hashing so maps keyed by std::string can be searched with a std::string_view.
+// Transparent string hashing so maps keyed by std::string can be searched with a std::string_view. Not
+// noexcept on purpose: libstdc++ then stores each node's hash, so lookups do not rehash the strings of a
+// bucket's chain (measured: 14% of encode time before).
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;

@@ -205,7 +205,8 @@ TokenizerFiles read_tokenizer_json(const fs::path& file) {
 
   const json& model = member(root, "model", file, "(root)");
   if (type_of(model) != "BPE") fail(file, "model.type: " + type_of(model) + " is not supported (BPE)");
-  if (!member(model, "dropout", file, "model").is_null()) fail(file, "model.dropout: " + model["dropout"].dump() + " is not supported (null)");
+  if (const json& dropout = member(model, "dropout", file, "model"); !dropout.is_null())
+    fail(file, "model.dropout: " + dropout.dump() + " is not supported (null)");
   if (member(model, "byte_fallback", file, "model") == true) fail(file, "model.byte_fallback: true is not supported");
   for (const char* affix : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     const json& v = member(model, affix, file, "model");

@@ -113,7 +113,10 @@ TEST(Countdown, AlternativeAndInvalidAnswers) {
   EXPECT_TRUE(check_countdown(q, "3*4=12,12-2=10").valid);
   EXPECT_FALSE(check_countdown(q, "2*4=8,8+2=10").valid);          // 2 used twice, 3 unused
   auto d = *parse_countdown_input("7,2,3,4");
-  EXPECT_FALSE(check_countdown(d, "7/2=3,3+3=6").valid);           // inexact division
+  EXPECT_FALSE(check_countdown(d, "7/2=3,3+3=6,6-4=2").valid);     // 7/2 is not 3
+  auto e = *parse_countdown_input("7,2,4,14");
+  EXPECT_TRUE(check_countdown(e, "7/2=3.5,3.5*4=14").valid);         // exact decimal steps count, as upstream
+  EXPECT_FALSE(check_countdown(*parse_countdown_input("10,3,3,10"), "10/3=3.33,3.33*3=10").valid);
 }
 
 TEST(Countdown, SolverAndGenerator) {

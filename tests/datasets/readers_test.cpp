@@ -3,12 +3,14 @@
 
 #include <fstream>
 
+#include "../support/error_of.h"
 #include "datasets/records.h"
 #include "datasets/sha256.h"
 #include "../support/test_paths.h"
 
 namespace fs = std::filesystem;
 using namespace dream::datasets;
+using dream::test::error_of;
 
 namespace {
 
@@ -20,15 +22,6 @@ fs::path write_temp(const std::string& name, const std::string& content) {
   return p;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

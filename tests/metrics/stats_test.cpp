@@ -55,10 +55,3 @@ TEST(Stats, PairedComparison) {
   EXPECT_EQ(cont.p_value_mcnemar, 1.0);
 }
 
-TEST(Stats, PassAtK) {
-  EXPECT_DOUBLE_EQ(pass_at_k(5, 1, 1), 0.2);
-  EXPECT_DOUBLE_EQ(pass_at_k(10, 0, 5), 0.0);
-  EXPECT_DOUBLE_EQ(pass_at_k(10, 10, 1), 1.0);
-  EXPECT_NEAR(pass_at_k(10, 3, 2), 1.0 - (7.0 * 6.0) / (10.0 * 9.0), 1e-12);
-  EXPECT_THROW(pass_at_k(3, 1, 4), std::invalid_argument);
-}

@@ -73,6 +73,34 @@ TEST_F(Cli, MakeModelWritesALoadableShardedCheckpoint) {
   EXPECT_EQ(o["history"].size(), 5u);
 }
 
+TEST_F(Cli, TextPromptsAndChatMessagesThroughTheRealTokenizer) {
+  const fs::path real = test::golden_dir() / "dream-v0-instruct-7b";
+  DREAM_REQUIRE_PATH(real / "vocab.json");
+  // A random model over Dream's full tokenizer vocabulary (ids 0..151666, mask = 151666).
+  const fs::path m = dir_ / "m";
+  ASSERT_EQ(run("make-model --output " + m.string() + " --vocab 151667 --hidden 16 --intermediate 32 --heads 2 --kv-heads 1 --layers 1").code, 0);
+  for (const char* f : {"vocab.json", "merges.txt", "tokenizer_config.json"}) fs::copy_file(real / f, m / f);
+  std::ofstream(dir_ / "req.json") << R"({"messages": [[{"role": "user", "content": "What is 2+2?"}], [{"role": "user", "content": "Hi"}]],
+    "assistant_prefill": "The answer", "params": {"max_new_tokens": 6, "steps": 3, "alg": "entropy"}})";
+  Result r = run("generate --model " + m.string() + " --request " + (dir_ / "req.json").string() + " --output " + (dir_ / "out.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  json o = json::parse(std::ifstream(dir_ / "out.json"));
+  ASSERT_EQ(o["text"].size(), 2u);
+  ASSERT_EQ(o["sequences"].size(), 2u);
+  // Row 0 is the longer chat prompt; row 1 is left-padded with the pad id (151665 in this generated config).
+  EXPECT_EQ(o["sequences"][1][0], 151665);
+  const auto& row0 = o["sequences"][0];
+  // <|im_start|>system ... the prompt starts with <|im_start|> (151644); the prefill ends the prompt.
+  EXPECT_EQ(row0[0], 151644);
+  EXPECT_EQ(o["generated_tokens"][0].get<int>() <= 6, true);
+  // --prompt: the base-model convention puts <|beginoftext|> (151665) first.
+  r = run("generate --model " + m.string() + " --prompt 'Q: 1+1? A:' --steps 2 --max-new-tokens 4 --output " + (dir_ / "out2.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  o = json::parse(std::ifstream(dir_ / "out2.json"));
+  EXPECT_EQ(o["sequences"][0][0], 151665);
+  EXPECT_TRUE(o["text"][0].is_string());
+}
+
 TEST_F(Cli, BadInputGivesOneClearLine) {
   const fs::path m = dir_ / "m";
   ASSERT_EQ(run("make-model --output " + m.string()).code, 0);

@@ -137,6 +137,48 @@ TEST_F(Generation, SeededSamplingIsReproducibleAndSeedSensitive) {
   }
 }
 
+TEST_F(Generation, RowSeedsMakeARowIndependentOfItsBatch) {
+  const at::Tensor batch = at::tensor({1, 2, 3, 4, 5, 6, 7, 8, 9}, at::kLong).view({3, 3});
+  for (Alg alg : {Alg::Origin, Alg::MaskgitPlus, Alg::Entropy}) {
+    GenerationParams p;
+    p.alg = alg;
+    p.steps = 5;
+    p.max_new_tokens = 10;
+    p.temperature = 0.8;
+    p.alg_temp = alg == Alg::MaskgitPlus ? std::optional<double>(0.5) : std::nullopt;
+    p.row_seeds = {101, 202, 303};
+    const at::Tensor together = diffusion_generate(*model_, batch, {}, p).sequences;
+    p.row_seeds = {202};
+    const at::Tensor alone = diffusion_generate(*model_, batch.narrow(0, 1, 1), {}, p).sequences;
+    EXPECT_TRUE(at::equal(together[1], alone[0])) << alg_name(alg);
+  }
+}
+
+TEST_F(Generation, RevealStepRecordsWhenEachAnswerTokenAppeared) {
+  const at::Tensor prompt = at::tensor({1, 2, 3}, at::kLong).view({1, 3});
+  GenerationParams p;
+  p.alg = Alg::Entropy;
+  p.steps = 4;
+  p.max_new_tokens = 8;
+  p.output_history = true;
+  const GenerationOutput out = diffusion_generate(*model_, prompt, {}, p);
+  ASSERT_EQ(out.reveal_step.sizes(), (at::IntArrayRef{1, 8}));
+  int revealed = 0;
+  for (int64_t j = 0; j < 8; ++j) {
+    const int64_t step = out.reveal_step[0][j].item<int64_t>();
+    if (step < 0) {  // never unmasked: only possible when the model wrote the mask id itself (random weights)
+      EXPECT_EQ(out.sequences[0][3 + j].item<int64_t>(), mask_);
+      continue;
+    }
+    ++revealed;
+    EXPECT_NE(out.history[step][0][3 + j].item<int64_t>(), mask_);
+    if (step > 0) {
+      EXPECT_EQ(out.history[step - 1][0][3 + j].item<int64_t>(), mask_);
+    }
+  }
+  EXPECT_GE(revealed, 6);
+}
+
 TEST_F(Generation, InfillingKeepsFixedTokensAndFillsTheRest) {
   const at::Tensor prompt = at::tensor({1, 2, 3}, at::kLong).view({1, 3});
   at::Tensor answer = at::full({1, 10}, mask_, at::kLong);

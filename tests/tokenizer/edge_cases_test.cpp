@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "model/tokenizer/byte_level.h"
@@ -167,6 +168,27 @@ TEST(TokenizerEdge, AddedTokensLeftmostLongest) {
   EXPECT_EQ(tok.encode("<<|mask|>>"), (std::vector<int32_t>{27, 151666, 29}));
   // Incomplete or spaced spellings are ordinary text (golden case "<| im_start |>").
   EXPECT_EQ(tok.encode("<|im_start|").size(), 5u);
+}
+
+// The BPE cache is shared by copies and threads; concurrent encodes must agree with a single-threaded one.
+TEST(TokenizerEdge, ConcurrentEncodesAgree) {
+  DREAM_REQUIRE_DREAM_TOKENIZER();
+  DREAM_REQUIRE_PATH(golden_dir() / "tokenizer" / "cases.json");
+  const auto cases = read_json_file(golden_dir() / "tokenizer" / "cases.json").at("cases");
+  const tokenizer::Tokenizer fresh = tokenizer::Tokenizer::load(dream_model_dir());  // empty cache
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const tokenizer::Tokenizer copy = fresh;
+      for (std::size_t i = t; i < cases.size() + t; ++i) {
+        const auto& c = cases[i % cases.size()];
+        if (copy.encode(c.at("text").get<std::string>()) != c.at("ids").get<std::vector<int32_t>>()) ++mismatches[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 TEST(TokenizerEdge, LoadErrorsNameTheFolder) {

@@ -1,0 +1,19 @@
+#include "backend.h"
+
+#include "fake_backend.h"
+
+namespace dream::harness {
+
+nlohmann::json GenerationSettings::to_json() const {
+  auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
+  return {{"steps", steps},       {"alg", alg},         {"temperature", temperature},       {"top_p", opt(top_p)},
+          {"top_k", opt(top_k)},  {"alg_temp", opt(alg_temp)}, {"max_new_tokens", max_new_tokens}, {"seed", seed},
+          {"policy", policy}};
+}
+
+std::unique_ptr<GenerationBackend> open_backend(const BackendOptions& options) {
+  if (options.model == "fake" || options.model.rfind("fake:", 0) == 0) return std::make_unique<FakeBackend>(options.model, options.data_dir);
+  return make_dream_backend(options);
+}
+
+}  // namespace dream::harness

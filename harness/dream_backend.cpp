@@ -1,0 +1,151 @@
+#include "backend.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include "datasets/sha256.h"
+#include "model/dream_model.h"
+#include "model/generate.h"
+#include "model/text_batch.h"
+#include "model/tokenizer/chat_template.h"
+
+namespace dream::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// sha256 over the tokenizer files that exist, in a fixed order: two folders with the same files share it.
+std::string tokenizer_files_fingerprint(const fs::path& dir) {
+  std::string all;
+  for (const char* name : {"tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "added_tokens.json"}) {
+    if (!fs::exists(dir / name)) continue;
+    all += std::string(name) + ":" + datasets::sha256_file(dir / name) + ";";
+  }
+  return "sha256:" + datasets::sha256_hex(all);
+}
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+class DreamBackend final : public GenerationBackend {
+ public:
+  explicit DreamBackend(const BackendOptions& o)
+      : path_(o.model),
+        model_([&] {
+          if (o.device != "auto" && o.device != "cpu")
+            throw std::invalid_argument("--device " + o.device + ": this build runs Dream on the CPU only (the CUDA path is a separate build)");
+          int threads = 0;
+          if (auto it = o.extra.find("threads"); it != o.extra.end()) threads = std::stoi(it->second);
+          model::set_cpu_threads(threads);
+          model::LoadOptions load;
+          if (o.dtype != "auto") load.dtype = model::scalar_type_from_name(o.dtype);
+          return model::DreamModel::load(o.model, load);
+        }()),
+        tokenizer_(tokenizer::Tokenizer::load(o.model)),
+        end_ids_(model::end_of_text_ids(tokenizer_, model_.config())),
+        tokenizer_fingerprint_(tokenizer_files_fingerprint(o.model)) {}
+
+  std::string fingerprint() const override {
+    // Weights and config hash, plus the compute dtype (bf16 and fp32 runs of one checkpoint differ).
+    return "dream:" + model_.fingerprint() + ":" + model::scalar_type_name(model_.dtype());
+  }
+  std::string tokenizer_fingerprint() const override { return tokenizer_fingerprint_; }
+  std::string model_path() const override { return path_; }
+  std::string device() const override {
+    return "cpu (" + cpu_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
+  }
+  std::string dtype() const override { return model::scalar_type_name(model_.dtype()); }
+
+  std::string render_chat(const std::vector<ChatMessage>& messages, std::string_view prefill) const override {
+    tokenizer::check_chat_template(tokenizer_);
+    std::vector<tokenizer::ChatMessage> converted;
+    for (const auto& m : messages) converted.push_back({m.role, m.content});
+    return tokenizer::render_chat(converted, /*add_generation_prompt=*/true, prefill);
+  }
+  std::string base_prompt_prefix() const override { return tokenizer::render_base_prompt(tokenizer_, ""); }
+  int count_tokens(std::string_view text) const override { return static_cast<int>(tokenizer_.encode(text).size()); }
+
+  std::vector<GenerationOutput> generate(std::span<const GenerationRequest> batch, const GenerationSettings& s) override {
+    if (s.policy != "dream")
+      throw std::invalid_argument("policy '" + s.policy + "' is not implemented by the Dream backend (known: dream)");
+    std::vector<std::string> prompts;
+    model::GenerationParams p;
+    for (const auto& r : batch) {
+      prompts.push_back(r.prompt);
+      p.row_seeds.push_back(r.seed);  // each row its own generator: outputs do not depend on the batch
+    }
+    p.steps = s.steps;
+    p.alg = model::alg_from_name(s.alg);
+    p.temperature = s.temperature;
+    p.top_p = s.top_p;
+    if (s.top_k) p.top_k = *s.top_k;
+    p.alg_temp = s.alg_temp;
+    p.max_new_tokens = s.max_new_tokens;
+    p.seed = s.seed;
+
+    const model::EncodedBatch enc = model::encode_batch(tokenizer_, prompts, model_.config().pad_token_id);
+    const auto t0 = std::chrono::steady_clock::now();
+    const model::GenerationOutput gen = model::diffusion_generate(model_, enc.input_ids, enc.attention_mask, p);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+    const int64_t P = enc.input_ids.size(1);
+    std::vector<GenerationOutput> out;
+    for (int64_t b = 0; b < static_cast<int64_t>(batch.size()); ++b) {
+      const at::Tensor answer = gen.sequences[b].narrow(0, P, p.max_new_tokens);
+      const model::DecodedAnswer decoded = model::decode_answer(tokenizer_, answer, end_ids_);
+      GenerationOutput o;
+      o.text = decoded.text;
+      o.generated_tokens = static_cast<int>(decoded.generated_tokens);
+      o.forward_passes = static_cast<int>(gen.timing.forward_passes);
+      o.latency_ms = ms;
+      o.ms_per_step = ms / static_cast<double>(std::max<int64_t>(1, gen.timing.forward_passes));
+      // The trace of the answer up to and including its end-of-text token.
+      const at::Tensor steps = gen.reveal_step[b];
+      for (int64_t j = 0; j < decoded.generated_tokens; ++j) {
+        const int32_t id = static_cast<int32_t>(answer[j].item<int64_t>());
+        o.reveal_step.push_back(static_cast<int>(steps[j].item<int64_t>()));
+        o.token_texts.push_back(tokenizer_.decode(std::span<const int32_t>(&id, 1)));
+      }
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  size_t peak_memory_bytes() const override {
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+  }
+
+  std::map<std::string, std::string> environment() const override {
+    return {{"libtorch", TORCH_VERSION}, {"threads", std::to_string(at::get_num_threads())},
+            {"model_parameters", std::to_string(model_.config().parameter_count())}};
+  }
+
+ private:
+  std::string path_;
+  model::DreamModel model_;
+  tokenizer::Tokenizer tokenizer_;
+  std::vector<int64_t> end_ids_;
+  std::string tokenizer_fingerprint_;
+};
+
+}  // namespace
+
+std::unique_ptr<GenerationBackend> make_dream_backend(const BackendOptions& options) {
+  return std::make_unique<DreamBackend>(options);
+}
+
+}  // namespace dream::harness

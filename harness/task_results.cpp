@@ -1,0 +1,121 @@
+#include "task_results.h"
+
+#include <ostream>
+
+#include "build_info.h"
+#include "tasks/code/code_tasks.h"
+
+namespace dream::harness {
+
+reports::Provenance base_provenance(const std::string& command_line) {
+  reports::Provenance p;
+  p.dream_eval_version = dream_eval_version();
+  p.git_commit = git_commit();
+  p.git_dirty = git_dirty();
+  p.host = host_name();
+  p.started_at = utc_now_iso8601();
+  p.command_line = command_line;
+  return p;
+}
+
+reports::TaskInfo task_info(const tasks::Task& task) {
+  reports::TaskInfo info;
+  info.name = task.name();
+  info.version = task.version();
+  info.n_shot = task.spec().num_fewshot;
+  info.primary_metric = task.primary_metric();
+  info.higher_is_better = true;
+  info.options = reports::Json::parse(task.spec().raw.dump());
+  info.options["data_files"] = task.document_set().data_files;
+  info.options["metric_names"] = task.scorer().metric_names();
+  for (const auto& m : task.scorer().pass_at_k_metrics()) info.pass_at_k.push_back({m.name, m.k});
+  return info;
+}
+
+std::string cut_at_stop(const std::string& text, const std::vector<std::string>& stop) {
+  size_t cut = text.size();
+  for (const auto& s : stop)
+    if (!s.empty()) cut = std::min(cut, text.find(s));
+  return text.substr(0, cut);
+}
+
+std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const std::vector<ResponseToScore>& responses) {
+  std::vector<tasks::ScoreItem> items;
+  for (const auto& r : responses) items.push_back({r.doc, r.response});
+  std::vector<tasks::SampleScore> scores;
+  std::string batch_error;
+  try {
+    scores = task.scorer().score_all(items);
+    if (scores.size() != items.size())
+      throw std::logic_error("the scorer returned " + std::to_string(scores.size()) + " scores for " +
+                             std::to_string(items.size()) + " responses");
+  } catch (const std::exception& e) {
+    batch_error = e.what();
+  }
+  const std::string primary = task.primary_metric();
+  const std::string primary_filter = primary.substr(primary.find(',') + 1);
+  std::vector<reports::SampleRecord> records;
+  for (size_t i = 0; i < responses.size(); ++i) {
+    const ResponseToScore& r = responses[i];
+    reports::SampleRecord s;
+    s.task = task.name();
+    s.doc_id = r.doc->id;
+    s.setting_id = r.setting_id;
+    s.prompt = r.prompt;
+    s.prompt_hash = r.prompt_hash;
+    s.response = r.response;
+    if (auto it = r.doc->fields.find("target"); it != r.doc->fields.end()) s.expected = it->second;
+    if (!batch_error.empty()) {
+      s.error = "scoring failed: " + batch_error;
+      records.push_back(std::move(s));
+      continue;
+    }
+    const tasks::SampleScore& score = scores[i];
+    for (const auto& [name, value] : score.metrics) s.metrics[name] = value;
+    if (auto it = score.extracted.find(primary_filter); it != score.extracted.end()) s.extracted = it->second;
+    if (score.extracted.size() > 1) s.extracted_by_filter = score.extracted;
+    if (auto it = s.metrics.find(primary); it != s.metrics.end() && (it->second == 0 || it->second == 1))
+      s.correct = it->second == 1;
+    if (score.code) s.code = reports::CodeExecution{score.code->status, score.code->error_line, score.code->warning};
+    if (!score.error.empty()) s.error = "scoring failed: " + score.error;
+    records.push_back(std::move(s));
+  }
+  return records;
+}
+
+tasks::ScoringContext make_scoring_context(const CodeExecutionOptions& options) {
+  tasks::code::ExecutorOptions executor;
+  executor.sandbox.unsafe_no_sandbox = options.unsafe_no_sandbox;
+  executor.workers = options.sandbox_workers;
+  return {std::make_shared<tasks::code::CodeExecutor>(std::move(executor))};
+}
+
+void note_code_execution(reports::Provenance& provenance, const CodeExecutionOptions& options, std::ostream& log) {
+  if (!options.unsafe_no_sandbox) return;
+  const std::string warning =
+      "UNSAFE: --unsafe-no-sandbox: generated code runs without filesystem or network isolation (rlimits, seccomp "
+      "and timeouts still apply)";
+  provenance.environment["code_execution"] = warning;
+  log << "dream-eval: warning: " << warning << "\n";
+}
+
+void add_timing(reports::SampleRecord& s, const GenerationOutput& o, int batch_size, size_t peak_memory_bytes, int steps,
+                bool keep_trace) {
+  s.timing.latency_ms = o.latency_ms;
+  s.timing.forward_passes = o.forward_passes;
+  s.timing.generated_tokens = o.generated_tokens;
+  s.timing.ms_per_step = o.ms_per_step;
+  s.timing.batch_size = batch_size;
+  if (peak_memory_bytes > 0) s.timing.peak_memory_bytes = static_cast<std::int64_t>(peak_memory_bytes);
+  if (keep_trace && !o.reveal_step.empty()) {
+    reports::DiffusionTrace trace;
+    trace.steps = steps;
+    for (size_t i = 0; i < o.reveal_step.size(); ++i) {
+      const int step = o.reveal_step[i] < steps ? o.reveal_step[i] : -1;
+      trace.tokens.push_back({i < o.token_texts.size() ? o.token_texts[i] : std::string(), step, std::nullopt});
+    }
+    s.trace = std::move(trace);
+  }
+}
+
+}  // namespace dream::harness

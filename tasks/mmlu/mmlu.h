@@ -1,0 +1,13 @@
+#pragma once
+// MMLU (57 subjects): documents with `question` (stripped), `choice_a`..`choice_d`, `target` (the answer
+// letter) and `subject_name` (underscores as spaces), grouped by subject; few-shot pools are each subject's
+// dev rows in file order (lm-eval's first_n sampler over the dev split).
+#include "tasks/sources.h"
+
+namespace dream::tasks {
+
+// The test set comes from mmlu_test.jsonl when present, else from the 57 test/<subject>_test.csv files
+// (same rows, same order); the dev set from dev/<subject>_dev.csv.
+DocumentSet load_mmlu_documents(const datasets::DataDir& data, const nlohmann::json& args);
+
+}  // namespace dream::tasks

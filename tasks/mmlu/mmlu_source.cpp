@@ -1,0 +1,85 @@
+#include "mmlu.h"
+
+#include <stdexcept>
+
+#include "datasets/records.h"
+#include "datasets/registry.h"
+
+namespace dream::tasks {
+
+namespace {
+
+// Subjects in alphabetical order, from the registry's dev files.
+std::vector<std::string> mmlu_subjects() {
+  std::vector<std::string> out;
+  const std::string suffix = "_dev.csv";
+  for (const auto& f : datasets::find_dataset("mmlu").files)
+    if (f.path.rfind("dev/", 0) == 0) out.push_back(f.path.substr(4, f.path.size() - 4 - suffix.size()));
+  return out;
+}
+
+std::string strip(const std::string& s) {
+  const char* ws = " \t\n\r\f\v";
+  const size_t b = s.find_first_not_of(ws);
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+Document make_doc(std::string id, const std::string& subject, const std::string& question,
+                  const std::vector<std::string>& choices, int answer, const std::string& where) {
+  if (choices.size() != 4) throw datasets::DataError(where + ": field 'choices': expected 4, got " + std::to_string(choices.size()));
+  if (answer < 0 || answer > 3) throw datasets::DataError(where + ": field 'answer': expected 0-3 or A-D, got " + std::to_string(answer));
+  Document d;
+  d.id = std::move(id);
+  d.group = subject;
+  std::string name = subject;
+  for (auto& c : name) c = c == '_' ? ' ' : c;
+  d.fields = {{"question", strip(question)}, {"choice_a", choices[0]}, {"choice_b", choices[1]},
+              {"choice_c", choices[2]},      {"choice_d", choices[3]}, {"target", std::string(1, "ABCD"[answer])},
+              {"subject", subject},          {"subject_name", name}};
+  return d;
+}
+
+// Rows of one subject's CSV (question, A, B, C, D, answer letter).
+std::vector<Document> read_subject_csv(const std::filesystem::path& path, const std::string& subject, const std::string& id_prefix,
+                                       size_t first_index) {
+  std::vector<Document> docs;
+  for (const auto& row : datasets::read_csv(path)) {
+    const std::string where = path.string() + ":" + std::to_string(row.line);
+    if (row.fields.size() != 6)
+      throw datasets::DataError(where + ": expected 6 columns (question, A, B, C, D, answer), got " + std::to_string(row.fields.size()));
+    const std::string& letter = row.fields[5];
+    if (letter.size() != 1 || letter[0] < 'A' || letter[0] > 'D')
+      throw datasets::DataError(where + ": field 'answer' (column 6): expected A-D, got '" + letter + "'");
+    docs.push_back(make_doc(id_prefix + std::to_string(first_index + docs.size()), subject, row.fields[0],
+                            {row.fields[1], row.fields[2], row.fields[3], row.fields[4]}, letter[0] - 'A', where));
+  }
+  return docs;
+}
+
+}  // namespace
+
+DocumentSet load_mmlu_documents(const datasets::DataDir& data, const nlohmann::json&) {
+  DocumentSet set;
+  const auto subjects = mmlu_subjects();
+  for (const auto& s : subjects) {
+    auto dev = read_subject_csv(use_file(set, data, "mmlu", "dev/" + s + "_dev.csv"), s, s + "/dev/", 0);
+    set.fewshot[s] = std::move(dev);
+  }
+  if (data.exists("mmlu", "mmlu_test.jsonl")) {
+    for (const auto& r : datasets::read_jsonl(use_file(set, data, "mmlu", "mmlu_test.jsonl"))) {
+      const std::string subject = r.string_field("subject");
+      if (!set.fewshot.count(subject)) throw datasets::DataError(r.where() + ": field 'subject': unknown subject '" + subject + "'");
+      set.documents.push_back(make_doc(std::to_string(r.index), subject, r.string_field("question"),
+                                       r.string_list_field("choices"), static_cast<int>(r.int_field("answer")), r.where()));
+    }
+  } else {
+    for (const auto& s : subjects) {
+      auto docs = read_subject_csv(use_file(set, data, "mmlu", "test/" + s + "_test.csv"), s, "", set.documents.size());
+      for (auto& d : docs) set.documents.push_back(std::move(d));
+    }
+  }
+  return set;
+}
+
+}  // namespace dream::tasks
