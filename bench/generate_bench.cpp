@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -84,7 +85,8 @@ BENCHMARK_CAPTURE(BM_GenerateStep, m100_p64_n64_s8, BenchModel{"100m", 64, 64, 8
 }  // namespace
 
 int main(int argc, char** argv) {
-  set_cpu_threads(0);
+  // All cores (the automatic choice would give the tiny model one thread and the 100M one all of them).
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

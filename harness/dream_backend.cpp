@@ -48,10 +48,11 @@ class DreamBackend final : public GenerationBackend {
             throw std::invalid_argument("--device " + o.device + ": this build runs Dream on the CPU only (the CUDA path is a separate build)");
           int threads = 0;
           if (auto it = o.extra.find("threads"); it != o.extra.end()) threads = std::stoi(it->second);
-          model::set_cpu_threads(threads);
           model::LoadOptions load;
           if (o.dtype != "auto") load.dtype = model::scalar_type_from_name(o.dtype);
-          return model::DreamModel::load(o.model, load);
+          model::DreamModel m = model::DreamModel::load(o.model, load);
+          model::set_cpu_threads(threads, m.config());
+          return m;
         }()),
         tokenizer_(tokenizer::Tokenizer::load(o.model)),
         end_ids_(model::end_of_text_ids(tokenizer_, model_.config())),

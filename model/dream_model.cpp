@@ -95,9 +95,11 @@ at::Tensor DreamModel::forward(const at::Tensor& ids, const at::Tensor& position
   return logits_from_hidden(hidden_states(ids, positions, mask));
 }
 
-void set_cpu_threads(int threads) {
+void set_cpu_threads(int threads, const DreamConfig& config) {
+  constexpr int64_t kSmallModelParameters = 20'000'000;
   const unsigned hw = std::thread::hardware_concurrency();
-  at::set_num_threads(threads > 0 ? threads : static_cast<int>(hw ? hw : 1));
+  if (threads <= 0) threads = config.parameter_count() < kSmallModelParameters ? 1 : static_cast<int>(hw ? hw : 1);
+  at::set_num_threads(threads);
 }
 
 PaddingLayout padding_layout(const at::Tensor& attention_mask) {

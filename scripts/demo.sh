@@ -20,7 +20,7 @@ model="${DREAM_DEMO_MODEL:-$repo_root/models/planning-small}"
 tasks="${DREAM_DEMO_TASKS:-sudoku_4x4_gen_0shot,countdown_gen_0shot}"
 "$dream_eval" run --model "$model" --tasks "$tasks" \
   --steps "${DREAM_DEMO_STEPS:-1,2,4,8,24}" --alg "${DREAM_DEMO_ALGS:-entropy,maskgit_plus,topk_margin,origin}" \
-  --limit "${DREAM_DEMO_LIMIT:-50}" --batch-size 25 --output "$out"
+  --limit "${DREAM_DEMO_LIMIT:-40}" --batch-size 20 --output "$out"
 "$dream_eval" report "$out" --html "$out/report.html" --md "$out/report.md"
 cat "$out/report.md"
 echo "report: $out/report.html"

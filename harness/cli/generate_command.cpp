@@ -105,13 +105,13 @@ std::vector<std::string> rendered_prompts(const json& req, const std::vector<std
 }
 
 void run_generate(const GenerateOptions& o) {
-  model::set_cpu_threads(o.threads);
   const std::string source = o.request.empty() ? "--prompt" : o.request;
   json req = o.request.empty() ? json::object() : read_json_file(o.request);
   if (!req.is_object()) throw std::runtime_error(source + ": expected a JSON object");
   model::LoadOptions load;
   if (!o.dtype.empty()) load.dtype = model::scalar_type_from_name(o.dtype);
   const model::DreamModel net = model::DreamModel::load(o.model_dir, load);
+  model::set_cpu_threads(o.threads, net.config());
 
   // Text requests go through the checkpoint's tokenizer; id requests need none.
   std::optional<tokenizer::Tokenizer> tok;
@@ -210,7 +210,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option_function<std::string>("--preset", [opts](const std::string& v) { opts->overrides["preset"] = v; },
                                         "plain (documented defaults) or dream_compat (the official code's effective defaults)");
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");
-  cmd->add_option("--threads", opts->threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "CPU threads (0 = automatic: 1 below 20M parameters, else all cores)")->capture_default_str();
   cmd->callback([opts] {
     if (opts->request.empty() && opts->prompts.empty()) throw std::runtime_error("generate: give --request or --prompt");
     run_generate(*opts);
