@@ -1,9 +1,6 @@
 #include "backend.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -11,6 +8,7 @@
 #include <torch/version.h>
 
 #include "datasets/sha256.h"
+#include "model/device.h"
 #include "model/dream_model.h"
 #include "model/generate.h"
 #include "model/text_batch.h"
@@ -31,24 +29,15 @@ std::string tokenizer_files_fingerprint(const fs::path& dir) {
   return "sha256:" + datasets::sha256_hex(all);
 }
 
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 class DreamBackend final : public GenerationBackend {
  public:
   explicit DreamBackend(const BackendOptions& o)
       : path_(o.model),
         model_([&] {
-          if (o.device != "auto" && o.device != "cpu")
-            throw std::invalid_argument("--device " + o.device + ": this build runs Dream on the CPU only (the CUDA path is a separate build)");
           int threads = 0;
           if (auto it = o.extra.find("threads"); it != o.extra.end()) threads = std::stoi(it->second);
           model::LoadOptions load;
+          load.device = model::parse_device(o.device);
           if (o.dtype != "auto") load.dtype = model::scalar_type_from_name(o.dtype);
           model::DreamModel m = model::DreamModel::load(o.model, load);
           model::set_cpu_threads(threads, m.config());
@@ -64,9 +53,7 @@ class DreamBackend final : public GenerationBackend {
   }
   std::string tokenizer_fingerprint() const override { return tokenizer_fingerprint_; }
   std::string model_path() const override { return path_; }
-  std::string device() const override {
-    return "cpu (" + cpu_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
-  }
+  std::string device() const override { return model::device_description(model_.device()); }
   std::string dtype() const override { return model::scalar_type_name(model_.dtype()); }
 
   std::string render_chat(const std::vector<ChatMessage>& messages, std::string_view prefill) const override {
@@ -102,9 +89,11 @@ class DreamBackend final : public GenerationBackend {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     const int64_t P = enc.input_ids.size(1);
+    // One device-to-host copy per batch instead of one synchronising read per token.
+    const at::Tensor sequences = gen.sequences.to(at::kCPU), reveal_steps = gen.reveal_step.to(at::kCPU);
     std::vector<GenerationOutput> out;
     for (int64_t b = 0; b < static_cast<int64_t>(batch.size()); ++b) {
-      const at::Tensor answer = gen.sequences[b].narrow(0, P, p.max_new_tokens);
+      const at::Tensor answer = sequences[b].narrow(0, P, p.max_new_tokens);
       const model::DecodedAnswer decoded = model::decode_answer(tokenizer_, answer, end_ids_);
       GenerationOutput o;
       o.text = decoded.text;
@@ -113,7 +102,7 @@ class DreamBackend final : public GenerationBackend {
       o.latency_ms = ms;
       o.ms_per_step = ms / static_cast<double>(std::max<int64_t>(1, gen.timing.forward_passes));
       // The trace of the answer up to and including its end-of-text token.
-      const at::Tensor steps = gen.reveal_step[b];
+      const at::Tensor steps = reveal_steps[b];
       for (int64_t j = 0; j < decoded.generated_tokens; ++j) {
         const int32_t id = static_cast<int32_t>(answer[j].item<int64_t>());
         o.reveal_step.push_back(static_cast<int>(steps[j].item<int64_t>()));
@@ -124,11 +113,7 @@ class DreamBackend final : public GenerationBackend {
     return out;
   }
 
-  size_t peak_memory_bytes() const override {
-    struct rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
-  }
+  size_t peak_memory_bytes() const override { return model::peak_memory_bytes(model_.device()); }
 
   std::map<std::string, std::string> environment() const override {
     return {{"libtorch", TORCH_VERSION}, {"threads", std::to_string(at::get_num_threads())},

@@ -72,6 +72,7 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
                              ? positions
                              : at::arange(N, at::TensorOptions().dtype(at::kLong).device(ids.device())).unsqueeze(0).expand({B, N});
   const ops::RopeTables rope = ops::rope_tables(pos, D, config_.rope_theta, dtype());
+  const at::Tensor attention_mask = ops::prepare_attention_mask(mask, nH / nKV, dtype());
 
   at::Tensor x = at::embedding(weights_.embed_tokens, ids);
   for (const LayerWeights& l : weights_.layers) {
@@ -79,7 +80,7 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
     const at::Tensor q = at::linear(n1, l.q_proj, l.q_bias).view({B, N, nH, D}).transpose(1, 2);
     const at::Tensor k = at::linear(n1, l.k_proj, l.k_bias).view({B, N, nKV, D}).transpose(1, 2);
     const at::Tensor v = at::linear(n1, l.v_proj, l.v_bias).view({B, N, nKV, D}).transpose(1, 2);
-    const at::Tensor attn = ops::attention(ops::apply_rope(q, rope), ops::apply_rope(k, rope), v.contiguous(), mask);
+    const at::Tensor attn = ops::attention(ops::apply_rope(q, rope), ops::apply_rope(k, rope), v.contiguous(), attention_mask);
     const at::Tensor h = x + at::linear(attn.transpose(1, 2).reshape({B, N, nH * D}), l.o_proj);
     const at::Tensor n2 = ops::rms_norm(h, l.post_attention_norm, config_.rms_norm_eps);
     x = h + at::linear(at::silu(at::linear(n2, l.gate_proj)) * at::linear(n2, l.up_proj), l.down_proj);
@@ -108,7 +109,11 @@ PaddingLayout padding_layout(const at::Tensor& attention_mask) {
   const at::Tensor m = attention_mask.to(at::kLong);
   out.positions = (m.cumsum(-1) - 1).masked_fill(m == 0, 1);
   const at::Tensor b = m.to(at::kBool);
-  out.mask = at::logical_and(b.unsqueeze(1).unsqueeze(-2), b.unsqueeze(1).unsqueeze(-1));
+  // Real query rows see the real keys. A padded query row sees every key: its output is never read, but it
+  // must stay finite (a row with no allowed key is NaN, and the NaN reaches real rows through the next layer's
+  // values, since 0 * NaN = NaN).
+  out.mask = at::logical_or(at::logical_and(b.unsqueeze(1).unsqueeze(-2), b.unsqueeze(1).unsqueeze(-1)),
+                            b.logical_not().unsqueeze(1).unsqueeze(-1));
   return out;
 }
 

@@ -51,7 +51,8 @@ void set_cpu_threads(int threads, const DreamConfig& config);
 // Left-padding helpers shared by generation and likelihood scoring (reference section 2, "Positions and padding").
 struct PaddingLayout {
   at::Tensor positions;  // [B, N] int64 = cumsum(mask) - 1 with padded slots set to 1; undefined when no padding
-  at::Tensor mask;       // bool [B, 1, N, N] = m_i AND m_j; undefined when no padding
+  at::Tensor mask;       // bool [B, 1, N, N] = (m_i AND m_j) OR NOT m_i (padded query rows see all keys, so they
+                         // stay finite; real rows see real keys only); undefined when no padding
 };
 // attention_mask: [B, N] (1 = real token). Without any zero, both outputs are undefined (full attention).
 PaddingLayout padding_layout(const at::Tensor& attention_mask);

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "device.h"
+#include "forward_graph.h"
 #include "torch_compat.h"
 
 namespace dream::model {
@@ -132,20 +134,23 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
   if (attention_mask_in.defined())
     padding = padding_layout(at::cat({attention_mask_in.to(long_opts), at::ones({B, params.max_new_tokens}, long_opts)}, 1));
 
-  at::Generator gen = compat::make_cpu_generator(params.seed);
+  // Random draws happen on the model's device, from generators seeded like torch.manual_seed (on CUDA the
+  // official code draws from the CUDA generator too).
+  at::Generator gen = compat::make_generator(params.seed, device);
   std::vector<at::Generator> row_gens;
   if (!params.row_seeds.empty()) {
     if (static_cast<int64_t>(params.row_seeds.size()) != B)
       throw std::invalid_argument("row_seeds has " + std::to_string(params.row_seeds.size()) + " seeds for " + std::to_string(B) + " rows");
-    for (uint64_t seed : params.row_seeds) row_gens.push_back(compat::make_cpu_generator(seed));
+    for (uint64_t seed : params.row_seeds) row_gens.push_back(compat::make_generator(seed, device));
   }
   // Runs a random draw either once over all M items (one generator: the official stream) or row by row with
   // each row's generator; `rows` [B, N] marks the items in row-major order.
   auto per_row = [&](auto&& draw, const at::Tensor& rows, int64_t M) -> at::Tensor {
     if (row_gens.empty()) return draw(gen, M);
     const at::Tensor counts = rows.sum(1).to(at::kCPU);
+    const int64_t* count = counts.data_ptr<int64_t>();
     std::vector<at::Tensor> parts;
-    for (int64_t b = 0; b < B; ++b) parts.push_back(draw(row_gens[b], counts[b].item<int64_t>()));
+    for (int64_t b = 0; b < B; ++b) parts.push_back(draw(row_gens[b], count[b]));
     return at::cat(parts);
   };
   const bool samples_tokens = params.temperature > 0;
@@ -153,10 +158,11 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
   auto sample_rows = [&](const at::Tensor& logits, const at::Tensor& rows) -> TokenSample {
     if (row_gens.empty() || !samples_tokens) return sample_tokens(logits, params.token_sampling(), params.alg, gen);
     const at::Tensor counts = rows.sum(1).to(at::kCPU);
+    const int64_t* count = counts.data_ptr<int64_t>();
     std::vector<at::Tensor> conf, tok;
     int64_t offset = 0;
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t n = counts[b].item<int64_t>();
+      const int64_t n = count[b];
       const TokenSample part = sample_tokens(logits.narrow(0, offset, n), params.token_sampling(), params.alg, row_gens[b]);
       conf.push_back(part.confidence);
       tok.push_back(part.tokens);
@@ -173,6 +179,13 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
   const at::Tensor timesteps = at::linspace(1.0, params.eps, params.steps + 1, at::TensorOptions().dtype(at::kFloat));
   const float* ts = timesteps.data_ptr<float>();
 
+  ForwardGraph body(model, padding.positions, padding.mask, params.cuda_graphs);
+  // Closes a timed phase: with sync_timing the device finishes the phase's work first, so the split between
+  // forward and sampling is device time (otherwise CUDA phases are only enqueued and the split is meaningless).
+  auto phase_ms = [&](Clock::time_point since) {
+    if (params.sync_timing) synchronize(device);
+    return ms_since(since);
+  };
   GenerationOutput out;
   at::Tensor reveal_step = at::full({B, N}, -1, long_opts);
   if (hooks.tokens) hooks.tokens(-1, x, at::Tensor());
@@ -182,7 +195,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     const at::Tensor masked = x == cfg.mask_token_id;  // [B, N]; a prompt token equal to the mask id counts too
     // Masked position p is predicted by logit row p - 1 (row 0 for p = 0): the shift of the AR convention.
     const at::Tensor flat_positions = masked.reshape(-1).nonzero().squeeze(-1);  // row-major b * N + p
-    const at::Tensor hidden = model.hidden_states(x, padding.positions, padding.mask);
+    const at::Tensor hidden = body.hidden_states(x);
     at::Tensor shifted_logits, mask_logits;
     auto logits_rows = [&](const at::Tensor& flat) {
       const at::Tensor p = flat.remainder(N);
@@ -204,19 +217,19 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
       // The official code draws the lottery on the last step too (against probability 1): keep the draw so
       // the random stream stays aligned with it.
       const at::Tensor draw = per_row([&](at::Generator& g, int64_t n) {
-        return at::rand({n}, g, at::TensorOptions().dtype(at::kFloat));
-      }, masked, M).to(device);
+        return at::rand({n}, g, at::TensorOptions().dtype(at::kFloat).device(device));
+      }, masked, M);
       const at::Tensor reveal = last ? at::ones({M}, long_opts.dtype(at::kBool)) : draw < (1.0f - s / t);
       const at::Tensor revealed_flat = flat_positions.masked_select(reveal);
       const at::Tensor logits = mask_logits.defined() ? mask_logits.index({reveal}) : logits_rows(revealed_flat);
-      out.timing.forward_ms += ms_since(t0);
+      out.timing.forward_ms += phase_ms(t0);
       t0 = Clock::now();
       const at::Tensor revealed_rows = at::zeros({B * N}, long_opts.dtype(at::kBool)).index_fill_(0, revealed_flat, true).view({B, N});
       const TokenSample sample = sample_rows(logits, revealed_rows);
       x.view(-1).index_copy_(0, revealed_flat, sample.tokens);
     } else {
       const at::Tensor logits = mask_logits.defined() ? mask_logits : logits_rows(flat_positions);
-      out.timing.forward_ms += ms_since(t0);
+      out.timing.forward_ms += phase_ms(t0);
       t0 = Clock::now();
       const TokenSample sample = sample_rows(logits, masked);
       const int64_t k = tokens_to_reveal(flat_positions.size(0), B, t, s, last);
@@ -236,7 +249,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     reveal_step.masked_fill_(masked.logical_and(x != cfg.mask_token_id), i);
     if (hooks.tokens) hooks.tokens(i, x, shifted_logits);
     if (params.output_history) out.history.push_back(x.clone());
-    out.timing.sampling_ms += ms_since(t0);
+    out.timing.sampling_ms += phase_ms(t0);
   }
   out.sequences = x;
   out.reveal_step = reveal_step.narrow(1, P, params.max_new_tokens).masked_fill(x.narrow(1, P, params.max_new_tokens) == cfg.mask_token_id, -1);

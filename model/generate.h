@@ -28,6 +28,9 @@ struct GenerationParams {
   std::vector<uint64_t> row_seeds; // when set (one per row): each row draws from its own generator, so a row's
                                    // output does not depend on which rows share its batch
   bool output_history = false;     // keep x after every step
+  bool cuda_graphs = true;         // on CUDA, capture the network forward once and replay it at every step
+  bool sync_timing = false;        // synchronise the device between phases so timing's forward/sampling split is
+                                   // device time (costs a little; benchmarks turn it on)
 
   // The effective behaviour of the official code called without a generation config (transformers 4.46
   // copies legacy model-config fields): temperature 1.0, top_k 50, top_p 1.0, steps 512, eps 1e-3, origin.

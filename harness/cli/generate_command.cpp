@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "model/device.h"
 #include "model/generate.h"
 #include "model/text_batch.h"
 #include "model/tokenizer/chat_template.h"
@@ -57,6 +58,7 @@ struct GenerateOptions {
   std::string request;
   std::string output = "-";
   std::string dtype;
+  std::string device = "auto";
   int threads = 0;
   std::vector<std::string> prompts;  // --prompt: text prompts (base-model convention: bos text prepended)
   json overrides = json::object();   // --steps, --alg ... on top of the request's params
@@ -109,6 +111,7 @@ void run_generate(const GenerateOptions& o) {
   json req = o.request.empty() ? json::object() : read_json_file(o.request);
   if (!req.is_object()) throw std::runtime_error(source + ": expected a JSON object");
   model::LoadOptions load;
+  load.device = model::parse_device(o.device);
   if (!o.dtype.empty()) load.dtype = model::scalar_type_from_name(o.dtype);
   const model::DreamModel net = model::DreamModel::load(o.model_dir, load);
   model::set_cpu_threads(o.threads, net.config());
@@ -158,9 +161,10 @@ void run_generate(const GenerateOptions& o) {
   out["history"] = std::move(history);
   if (tok) {
     const auto end_ids = model::end_of_text_ids(*tok, net.config());
+    const at::Tensor sequences = result.sequences.to(at::kCPU);
     json texts = json::array(), counts = json::array();
     for (int64_t b = 0; b < ids.size(0); ++b) {
-      const model::DecodedAnswer a = model::decode_answer(*tok, result.sequences[b].narrow(0, ids.size(1), params.max_new_tokens), end_ids);
+      const model::DecodedAnswer a = model::decode_answer(*tok, sequences[b].narrow(0, ids.size(1), params.max_new_tokens), end_ids);
       texts.push_back(a.text);
       counts.push_back(a.generated_tokens);
     }
@@ -210,6 +214,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option_function<std::string>("--preset", [opts](const std::string& v) { opts->overrides["preset"] = v; },
                                         "plain (documented defaults) or dream_compat (the official code's effective defaults)");
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");
+  cmd->add_option("--device", opts->device, "auto, cpu, cuda or cuda:N (auto: the first GPU of a CUDA build, else the CPU)")
+      ->capture_default_str();
   cmd->add_option("--threads", opts->threads, "CPU threads (0 = automatic: 1 below 20M parameters, else all cores)")->capture_default_str();
   cmd->callback([opts] {
     if (opts->request.empty() && opts->prompts.empty()) throw std::runtime_error("generate: give --request or --prompt");

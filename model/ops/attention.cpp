@@ -3,25 +3,41 @@
 #include <cmath>
 #include <limits>
 
+#include "model/torch_compat.h"
+
 namespace dream::model::ops {
+
+at::Tensor prepare_attention_mask(const at::Tensor& allowed, int64_t group_size, at::ScalarType dtype) {
+  if (!allowed.defined()) return {};
+#if DREAM_HAS_SDPA
+  const int64_t B = allowed.size(0), N = allowed.size(-1);
+  const at::Tensor bias = at::zeros({B, 1, N, N}, allowed.options().dtype(dtype))
+                              .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+  return bias.unsqueeze(2).expand({B, 1, group_size, N, N}).reshape({B, 1, group_size * N, N});
+#else
+  (void)group_size;
+  (void)dtype;
+  return allowed;
+#endif
+}
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
   const int64_t B = q.size(0), nH = q.size(1), N = q.size(2), D = q.size(3), nKV = k.size(1);
   const int64_t G = nH / nKV;
-  // Fold the G query heads of one kv head into the row dimension: [B, nKV, G*N, D] x [B, nKV, D, N]
-  // is one batched GEMM per kv head, with no repeated k/v.
   const at::Tensor qg = q.reshape({B, nKV, G * N, D});
+#if DREAM_HAS_SDPA
+  const at::Tensor out = mask.defined() ? at::scaled_dot_product_attention(qg, k, v, mask)
+                                        : at::scaled_dot_product_attention(qg, k, v);
+  return out.view({B, nH, N, D});
+#else
   at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(D)));
-  at::Tensor probs;
   if (mask.defined()) {
-    const at::Tensor allowed = mask.reshape({B, 1, 1, N, N});
-    scores = scores.view({B, nKV, G, N, N}).masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
-    // Fully masked rows give NaN from softmax; zero them (the masked entries of other rows are zero already).
-    probs = at::softmax(scores, -1).masked_fill(allowed.logical_not(), 0.0).view({B, nKV, G * N, N});
-  } else {
-    probs = at::softmax(scores, -1);
+    scores = scores.view({B, nKV, G, N, N})
+                 .masked_fill(mask.reshape({B, 1, 1, N, N}).logical_not(), -std::numeric_limits<double>::infinity())
+                 .view({B, nKV, G * N, N});
   }
-  return at::matmul(probs, v).view({B, nH, N, D});
+  return at::matmul(at::softmax(scores, -1), v).view({B, nH, N, D});
+#endif
 }
 
 }  // namespace dream::model::ops
