@@ -40,7 +40,7 @@ at::Device parse_device(const std::string& spec) {
   if (spec != "cuda" && spec.rfind("cuda:", 0) != 0)
     throw std::invalid_argument("--device " + spec + ": expected auto, cpu, cuda or cuda:N");
   int index = 0;
-  if (spec.size() > 5) {
+  if (spec != "cuda") {
     const std::string digits = spec.substr(5);
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 3)
       throw std::invalid_argument("--device " + spec + ": the device index must be a number (cuda:0, cuda:1, ...)");

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The GPU check, in one call on the lent GPU machine (docs/cuda.md). Prepare on the development machine with
+# scripts/gpu-prepare.sh, then run it through the device tool with carry [".gpu-carry", "node_modules/chart.js"]
+# and the command `bash scripts/gpu-check.sh`. Builds the CUDA path against the machine's PyTorch LibTorch, runs
+# the GPU tests, then the benchmarks at Dream-7B's shape, and writes everything under $OUT (at most 8 files):
+#   summary.md   what ran, pass/fail counts, the benchmark tables      build.log   configure + build output
+#   tests.log    GPU test output                                       bench.json  `dream-eval bench` results
+#   kernels.json the fused-kernel micro-benchmarks                      env.txt     nvidia-smi, versions
+# Stages are time-boxed so that one failing stage still leaves the others' results.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT="${OUT:-/tmp/dream-gpu-out}"
+mkdir -p "$OUT"
+start=$(date +%s)
+elapsed() { echo $(( $(date +%s) - start ))s; }
+summary="$OUT/summary.md"
+echo "# dream-eval GPU check ($(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))" > "$summary"
+
+{ nvidia-smi; nvcc --version; python3 -c 'import torch; print("torch", torch.__version__, torch.version.cuda)'; } > "$OUT/env.txt" 2>&1
+
+# ---- dependencies the image lacks: Debian's packages unpacked into a prefix (never into /) -------------------
+deps=/tmp/dream-deps
+rm -rf "$deps" && mkdir -p "$deps"
+for f in .gpu-carry/debs/*.deb; do dpkg -x "$f" "$deps"; done
+libdir="$deps/usr/lib/x86_64-linux-gnu"
+for pc in "$libdir"/pkgconfig/*.pc; do sed -i "s|^prefix=/usr|prefix=$deps/usr|" "$pc"; done
+# The -dev packages' unversioned links point at runtime files we did not unpack: use the image's runtimes.
+ln -sf /usr/lib/x86_64-linux-gnu/libsqlite3.so.0 "$libdir/libsqlite3.so"
+ln -sf /usr/lib/x86_64-linux-gnu/libseccomp.so.2 "$libdir/libseccomp.so"
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+# ---- configure + build ------------------------------------------------------------------------------------
+torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+build=build-gpu
+targets="dream-eval model_golden_test"
+for t in model_kernels_test dream_bench_kernels; do targets="$targets $t"; done
+{
+  timeout 120 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDREAM_EVAL_CUDA=ON \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" \
+    -DDREAM_SHARED_DIR="$PWD/.gpu-carry/golden" &&
+  for t in $targets; do
+    if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$t:"; then echo "$t"; fi
+  done > /tmp/dream-targets &&
+  timeout 330 ninja -C "$build" -j16 $(cat /tmp/dream-targets)
+} > "$OUT/build.log" 2>&1
+build_rc=$?
+echo "- build: rc $build_rc after $(elapsed) (targets: $(tr '\n' ' ' < /tmp/dream-targets 2>/dev/null))" >> "$summary"
+if [ $build_rc -ne 0 ]; then
+  echo '```' >> "$summary"; grep -E "error|Error" "$OUT/build.log" | head -40 >> "$summary"; echo '```' >> "$summary"
+fi
+
+# ---- GPU tests: fp32 goldens exact on cuda, bf16 goldens within tolerance, graphs = eager, fused kernels -----
+if [ -x "$build/tests/model/model_golden_test" ]; then
+  export DREAM_SHARED_DIR="$PWD/.gpu-carry/golden"
+  {
+    for t in model_golden_test model_kernels_test; do
+      bin="$build/tests/model/$t"
+      [ -x "$bin" ] || continue
+      echo "=== $t"; timeout 150 "$bin" --gtest_brief=0 2>&1
+      echo "=== $t with fused kernels off"; DREAM_EVAL_FUSED=0 timeout 150 "$bin" --gtest_filter='*cuda*:*Cuda*' 2>&1
+    done
+  } > "$OUT/tests.log" 2>&1
+  echo "- tests after $(elapsed): $(grep -cE '^\[       OK \]' "$OUT/tests.log") ok, $(grep -cE '^\[  FAILED  \]' "$OUT/tests.log") failed lines, $(grep -cE '^\[  SKIPPED \]' "$OUT/tests.log") skipped lines" >> "$summary"
+  grep -E '^\[  FAILED  \]|relative L2|max \|diff\||answer tokens' "$OUT/tests.log" | sort -u | head -40 | sed 's/^/    /' >> "$summary"
+fi
+
+# ---- benchmarks at Dream-7B's shape (random bf16 weights) -------------------------------------------------
+if [ -x "$build/bench/dream_bench_kernels" ]; then
+  timeout 90 "$build/bench/dream_bench_kernels" --benchmark_format=json --benchmark_out="$OUT/kernels.json" \
+    --benchmark_repetitions=5 --benchmark_report_aggregates_only=true > /tmp/kernels.txt 2>&1
+  echo "- kernel micro-benchmarks after $(elapsed): rc $?" >> "$summary"
+fi
+if [ -x "$build/harness/cli/dream-eval" ]; then
+  eval_bin="$build/harness/cli/dream-eval"
+  timeout 240 "$eval_bin" bench --config 7b --device cuda --dtype bfloat16 --mode both \
+    --batch 1,8 --prompt 256 --new 256 --steps 64 --alg entropy --top-p 0.95 --repetitions 3 --warmup 1 \
+    --output-json "$OUT/bench.json" --output-md /tmp/bench.md > /tmp/bench.txt 2>&1
+  echo "- dream-eval bench after $(elapsed): rc $?" >> "$summary"
+  { echo; cat /tmp/bench.md 2>/dev/null || tail -20 /tmp/bench.txt; } >> "$summary"
+fi
+echo "- total $(elapsed)" >> "$summary"
+cat "$summary"
