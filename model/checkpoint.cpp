@@ -142,6 +142,28 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
   return t;
 }
 
+void fuse_projections(DreamWeights& weights) {
+  // Stacks `parts` along rows and returns views of the stacked tensor, in order.
+  auto stack = [](std::initializer_list<at::Tensor*> parts) {
+    std::vector<at::Tensor> tensors;
+    for (const at::Tensor* t : parts) tensors.push_back(*t);
+    at::Tensor stacked = at::cat(tensors, 0);
+    int64_t row = 0;
+    for (at::Tensor* t : parts) {
+      const int64_t rows = t->size(0);
+      *t = stacked.narrow(0, row, rows);
+      row += rows;
+    }
+    return stacked;
+  };
+  for (LayerWeights& l : weights.layers) {
+    if (l.qkv_proj.defined()) continue;
+    l.qkv_proj = stack({&l.q_proj, &l.k_proj, &l.v_proj});
+    l.qkv_bias = stack({&l.q_bias, &l.k_bias, &l.v_bias});
+    l.gate_up_proj = stack({&l.gate_proj, &l.up_proj});
+  }
+}
+
 DreamWeights load_weights(const fs::path& dir, const DreamConfig& config, const LoadOptions& options) {
   std::vector<std::shared_ptr<SafetensorsFile>> files;
   std::map<fs::path, std::shared_ptr<SafetensorsFile>> by_path;

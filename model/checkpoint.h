@@ -23,6 +23,10 @@ struct LayerWeights {
   at::Tensor post_attention_norm;   // [H]
   at::Tensor gate_proj, up_proj;    // [I, H]
   at::Tensor down_proj;             // [H, I]
+  // Set by fuse_projections (undefined otherwise): q, k, v stacked, [(nH + 2 nKV) * D, H] and its bias, and gate,
+  // up stacked, [2I, H]; the separate tensors above then become views into them (no second copy).
+  at::Tensor qkv_proj, qkv_bias;
+  at::Tensor gate_up_proj;
 };
 
 struct DreamWeights {
@@ -37,6 +41,8 @@ struct DreamWeights {
 struct LoadOptions {
   std::optional<at::ScalarType> dtype;  // compute dtype; default: the checkpoint's torch_dtype
   at::Device device = at::kCPU;         // where the weights live
+  std::optional<bool> fuse_projections; // stack q/k/v and gate/up weights (fewer, larger GEMMs); default: on
+                                        // off the CPU (there it would copy the zero-copy mapped weights)
 };
 
 // Every tensor a checkpoint of this config must hold, with its shape, in a fixed order.
@@ -47,6 +53,11 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 // dtype is an error naming the tensor and the file. On CPU with a matching dtype the tensors alias the
 // memory-mapped files (no copy).
 DreamWeights load_weights(const std::filesystem::path& dir, const DreamConfig& config, const LoadOptions& options);
+
+// Stacks each layer's q/k/v projections (and biases) and its gate/up projections into one tensor each, so a
+// layer runs 4 GEMMs instead of 7, and re-points the separate fields at views of the stacked tensors. Not for
+// weights that are trained (the views would not be the parameters).
+void fuse_projections(DreamWeights& weights);
 
 // Binds tensors named as in the checkpoint files (see expected_tensors) to the model's slots; a missing name
 // is an error naming it. The tensors are used as given (no copy), so a trainer can bind its parameters.

@@ -57,6 +57,7 @@ std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w
 DreamModel DreamModel::load(const std::filesystem::path& dir, const LoadOptions& options) {
   DreamConfig config = load_config(dir);
   DreamWeights weights = load_weights(dir, config, options);
+  if (options.fuse_projections.value_or(!options.device.is_cpu())) fuse_projections(weights);
   return DreamModel(std::move(config), std::move(weights), dir.string());
 }
 
@@ -77,13 +78,33 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
   at::Tensor x = at::embedding(weights_.embed_tokens, ids);
   for (const LayerWeights& l : weights_.layers) {
     const at::Tensor n1 = ops::rms_norm(x, l.input_norm, config_.rms_norm_eps);
-    const at::Tensor q = at::linear(n1, l.q_proj, l.q_bias).view({B, N, nH, D}).transpose(1, 2);
-    const at::Tensor k = at::linear(n1, l.k_proj, l.k_bias).view({B, N, nKV, D}).transpose(1, 2);
-    const at::Tensor v = at::linear(n1, l.v_proj, l.v_bias).view({B, N, nKV, D}).transpose(1, 2);
+    at::Tensor q_lin, k_lin, v_lin;  // [B, N, heads * D]
+    if (l.qkv_proj.defined()) {
+      const at::Tensor qkv = at::linear(n1, l.qkv_proj, l.qkv_bias);
+      q_lin = qkv.narrow(-1, 0, nH * D);
+      k_lin = qkv.narrow(-1, nH * D, nKV * D);
+      v_lin = qkv.narrow(-1, (nH + nKV) * D, nKV * D);
+    } else {
+      q_lin = at::linear(n1, l.q_proj, l.q_bias);
+      k_lin = at::linear(n1, l.k_proj, l.k_bias);
+      v_lin = at::linear(n1, l.v_proj, l.v_bias);
+    }
+    const at::Tensor q = q_lin.view({B, N, nH, D}).transpose(1, 2);
+    const at::Tensor k = k_lin.view({B, N, nKV, D}).transpose(1, 2);
+    const at::Tensor v = v_lin.view({B, N, nKV, D}).transpose(1, 2);
     const at::Tensor attn = ops::attention(ops::apply_rope(q, rope), ops::apply_rope(k, rope), v.contiguous(), attention_mask);
     const at::Tensor h = x + at::linear(attn.transpose(1, 2).reshape({B, N, nH * D}), l.o_proj);
     const at::Tensor n2 = ops::rms_norm(h, l.post_attention_norm, config_.rms_norm_eps);
-    x = h + at::linear(at::silu(at::linear(n2, l.gate_proj)) * at::linear(n2, l.up_proj), l.down_proj);
+    at::Tensor gate, up;  // [B, N, I]
+    if (l.gate_up_proj.defined()) {
+      const at::Tensor gate_up = at::linear(n2, l.gate_up_proj);
+      gate = gate_up.narrow(-1, 0, config_.intermediate_size);
+      up = gate_up.narrow(-1, config_.intermediate_size, config_.intermediate_size);
+    } else {
+      gate = at::linear(n2, l.gate_proj);
+      up = at::linear(n2, l.up_proj);
+    }
+    x = h + at::linear(at::silu(gate) * up, l.down_proj);
   }
   return x;
 }

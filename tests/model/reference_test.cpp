@@ -85,31 +85,37 @@ TEST_P(ForwardVsReference, BatchedPaddedForwardMatchesFloat64Reference) {
                                                     "-" + std::to_string(s.layers) + "-" + std::to_string(::getpid()));
   write_random_checkpoint(dir, small_config(s.vocab, s.hidden, s.intermediate, s.layers, s.heads, s.kv_heads, s.theta),
                           {.seed = 7, .init_std = 0.08});
-  const DreamModel m = DreamModel::load(dir);
-  fs::remove_all(dir);
+  // Separate projections (the CPU default) and stacked q/k/v + gate/up projections (the GPU default) must both
+  // compute the reference function.
+  for (const bool fused : {false, true}) {
+    SCOPED_TRACE(fused ? "stacked projections" : "separate projections");
+    const DreamModel m = DreamModel::load(dir, {.fuse_projections = fused});
+    ASSERT_EQ(m.weights().layers[0].qkv_proj.defined(), fused);
 
-  // Three rows, the second and third left-padded by different amounts.
-  const int64_t N = 11;
-  at::Tensor ids = at::randint(0, s.vocab - 3, {3, N}, at::kLong);
-  at::Tensor mask = at::ones({3, N}, at::kLong);
-  mask[1].narrow(0, 0, 4).fill_(0);
-  mask[2].narrow(0, 0, 1).fill_(0);
-  ids.masked_fill_(mask == 0, m.config().pad_token_id);
-  const PaddingLayout layout = padding_layout(mask);
-  const at::Tensor logits = m.forward(ids, layout.positions, layout.mask);
-  ASSERT_TRUE(at::isfinite(logits).all().item<bool>());
-  for (int64_t b = 0; b < 3; ++b) {
-    const at::Tensor real = mask[b].to(at::kBool);
-    const at::Tensor expected = reference_forward(m, ids[b], real).index({real});
-    const at::Tensor got = logits[b].to(at::kDouble).index({real});
-    const double err = (got - expected).abs().max().item<double>();
-    const double scale = expected.abs().max().item<double>();
-    EXPECT_LE(err, 1e-4 * std::max(1.0, scale)) << "row " << b;
+    // Three rows, the second and third left-padded by different amounts.
+    const int64_t N = 11;
+    at::Tensor ids = at::randint(0, s.vocab - 3, {3, N}, at::kLong);
+    at::Tensor mask = at::ones({3, N}, at::kLong);
+    mask[1].narrow(0, 0, 4).fill_(0);
+    mask[2].narrow(0, 0, 1).fill_(0);
+    ids.masked_fill_(mask == 0, m.config().pad_token_id);
+    const PaddingLayout layout = padding_layout(mask);
+    const at::Tensor logits = m.forward(ids, layout.positions, layout.mask);
+    ASSERT_TRUE(at::isfinite(logits).all().item<bool>());
+    for (int64_t b = 0; b < 3; ++b) {
+      const at::Tensor real = mask[b].to(at::kBool);
+      const at::Tensor expected = reference_forward(m, ids[b], real).index({real});
+      const at::Tensor got = logits[b].to(at::kDouble).index({real});
+      const double err = (got - expected).abs().max().item<double>();
+      const double scale = expected.abs().max().item<double>();
+      EXPECT_LE(err, 1e-4 * std::max(1.0, scale)) << "row " << b;
+    }
+    // Unpadded batch: no mask at all must equal the reference with every token real.
+    const at::Tensor plain = m.forward(ids.narrow(0, 0, 1));
+    const at::Tensor expected = reference_forward(m, ids[0], at::ones({N}, at::kBool));
+    EXPECT_LE((plain[0].to(at::kDouble) - expected).abs().max().item<double>(), 1e-4 * std::max(1.0, expected.abs().max().item<double>()));
   }
-  // Unpadded batch: no mask at all must equal the reference with every token real.
-  const at::Tensor plain = m.forward(ids.narrow(0, 0, 1));
-  const at::Tensor expected = reference_forward(m, ids[0], at::ones({N}, at::kBool));
-  EXPECT_LE((plain[0].to(at::kDouble) - expected).abs().max().item<double>(), 1e-4 * std::max(1.0, expected.abs().max().item<double>()));
+  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(
