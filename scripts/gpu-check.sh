@@ -59,6 +59,7 @@ if [ -x "$build/tests/model/model_golden_test" ]; then
       [ -x "$bin" ] || continue
       echo "=== $t"; timeout 150 "$bin" --gtest_brief=0 2>&1
       echo "=== $t with fused kernels off"; DREAM_EVAL_FUSED=0 timeout 150 "$bin" --gtest_filter='*cuda*:*Cuda*' 2>&1
+      echo "=== $t with GEMM attention"; DREAM_EVAL_ATTENTION=gemm timeout 150 "$bin" --gtest_filter='*cuda*:*Cuda*' 2>&1
     done
   } > "$OUT/tests.log" 2>&1
   echo "- tests after $(elapsed): $(grep -cE '^\[       OK \]' "$OUT/tests.log") ok, $(grep -cE '^\[  FAILED  \]' "$OUT/tests.log") failed lines, $(grep -cE '^\[  SKIPPED \]' "$OUT/tests.log") skipped lines" >> "$summary"

@@ -1,24 +1,37 @@
 #include "attention.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "model/torch_compat.h"
 
 namespace dream::model::ops {
+namespace {
+
+// SDPA where LibTorch has it, unless DREAM_EVAL_ATTENTION=gemm asks for the explicit two-GEMM path (full fp32
+// cuBLAS products, the 1.13 code): a switch for checking one against the other on a GPU, read once.
+bool use_sdpa() {
+#if DREAM_HAS_SDPA
+  static const bool sdpa = [] {
+    const char* v = std::getenv("DREAM_EVAL_ATTENTION");
+    return v == nullptr || std::strcmp(v, "gemm") != 0;
+  }();
+  return sdpa;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
 
 at::Tensor prepare_attention_mask(const at::Tensor& allowed, int64_t group_size, at::ScalarType dtype) {
-  if (!allowed.defined()) return {};
-#if DREAM_HAS_SDPA
+  if (!allowed.defined() || !use_sdpa()) return allowed;
   const int64_t B = allowed.size(0), N = allowed.size(-1);
   const at::Tensor bias = at::zeros({B, 1, N, N}, allowed.options().dtype(dtype))
                               .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
   return bias.unsqueeze(2).expand({B, 1, group_size, N, N}).reshape({B, 1, group_size * N, N});
-#else
-  (void)group_size;
-  (void)dtype;
-  return allowed;
-#endif
 }
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
@@ -26,10 +39,12 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const int64_t G = nH / nKV;
   const at::Tensor qg = q.reshape({B, nKV, G * N, D});
 #if DREAM_HAS_SDPA
-  const at::Tensor out = mask.defined() ? at::scaled_dot_product_attention(qg, k, v, mask)
-                                        : at::scaled_dot_product_attention(qg, k, v);
-  return out.view({B, nH, N, D});
-#else
+  if (use_sdpa()) {
+    const at::Tensor out = mask.defined() ? at::scaled_dot_product_attention(qg, k, v, mask)
+                                          : at::scaled_dot_product_attention(qg, k, v);
+    return out.view({B, nH, N, D});
+  }
+#endif
   at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(D)));
   if (mask.defined()) {
     scores = scores.view({B, nKV, G, N, N})
@@ -37,7 +52,6 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
                  .view({B, nKV, G * N, N});
   }
   return at::matmul(at::softmax(scores, -1), v).view({B, nH, N, D});
-#endif
 }
 
 }  // namespace dream::model::ops
