@@ -9,7 +9,9 @@
 // Masses: probabilities are accumulated as unnormalised weights e = exp(v - max) in (0, 1], in fixed point
 // (kMassOne = 2^40 per unit) so the histograms are integer sums: exact, order-independent, and therefore the
 // same on every run whatever order the atomics land in. A row of 152,064 weights sums below 2^58.
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #if defined(__CUDACC__)
 #define DREAM_HD __host__ __device__ __forceinline__
@@ -96,5 +98,94 @@ DREAM_HD BinPick pick_top_k_bin(const uint32_t* count, const uint64_t* mass, int
 // the answer is the lowest lane that found a bin. Shared here so the host reference walks the same split.
 constexpr int kLanes = 32;
 DREAM_HD int bins_per_lane(int bins) { return (bins + kLanes - 1) / kLanes; }
+
+// Host mirror of the kernel's walk for one row, for tests: keys [V] (order_key of the scaled values), weights
+// [V] (mass_of(exp(v - max))), top_p applied when < 1, top_k when in [1, V). Walks the same levels, lane split
+// and picks as sample_rows_kernel. Returns the threshold key (kept: key >= it; 0 = nothing filtered) and the
+// kept weight.
+struct Threshold {
+  uint32_t key;
+  uint64_t kept_mass;
+};
+inline Threshold select_threshold_host(const uint32_t* keys, const uint64_t* weights, int64_t V, int key_bits, float top_p, int64_t top_k) {
+  const bool use_p = top_p < 1.0f, use_k = top_k > 0 && top_k < V;
+  uint64_t all = 0;
+  for (int64_t j = 0; j < V; ++j) all += weights[j];
+  if (!use_p && !use_k) return Threshold{0, all};
+  std::vector<uint64_t> p_mass(kMaxBins), k_mass(kMaxBins);
+  std::vector<uint32_t> k_count(kMaxBins);
+  uint32_t p_prefix = 0, k_prefix = 0, k_above_count = 0;
+  uint64_t p_above = 0, k_above_mass = 0, budget = 0, p_kept = 0, k_kept = 0;
+  int consumed = 0;
+  for (int level = 0; level < level_count(key_bits); ++level) {
+    const int bits = level_bits(key_bits, level), nb = 1 << bits, per = bins_per_lane(nb);
+    std::fill(p_mass.begin(), p_mass.end(), 0);
+    std::fill(k_mass.begin(), k_mass.end(), 0);
+    std::fill(k_count.begin(), k_count.end(), 0);
+    for (int64_t j = 0; j < V; ++j) {
+      const bool in_p = use_p && matches_prefix(keys[j], p_prefix, consumed, key_bits);
+      const bool in_k = use_k && matches_prefix(keys[j], k_prefix, consumed, key_bits);
+      const int bin = bin_of(keys[j], consumed, bits, key_bits);
+      if (in_p) p_mass[bin] += weights[j];
+      if (in_k) {
+        k_count[bin] += 1;
+        k_mass[bin] += weights[j];
+      }
+    }
+    const bool last = level == level_count(key_bits) - 1;
+    // Lane sums, then each lane's scan from the top of its range with everything above it carried in.
+    uint64_t p_lane[kLanes], km_lane[kLanes];
+    uint32_t kc_lane[kLanes];
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const int begin = lane * per < nb ? lane * per : nb, end = begin + per < nb ? begin + per : nb;
+      p_lane[lane] = km_lane[lane] = 0;
+      kc_lane[lane] = 0;
+      for (int b = begin; b < end; ++b) {
+        p_lane[lane] += p_mass[b];
+        km_lane[lane] += k_mass[b];
+        kc_lane[lane] += k_count[b];
+      }
+    }
+    if (use_p) {
+      if (level == 0) {
+        uint64_t total = 0;
+        for (int lane = 0; lane < kLanes; ++lane) total += p_lane[lane];
+        budget = static_cast<uint64_t>(static_cast<double>(top_p) * static_cast<double>(total));
+      }
+      uint64_t above = 0;  // lanes above this one
+      BinPick found{-1, 0, 0};
+      for (int lane = kLanes - 1; lane >= 0; --lane) {
+        const int begin = lane * per < nb ? lane * per : nb, end = begin + per < nb ? begin + per : nb;
+        const BinPick pick = pick_top_p_bin(p_mass.data(), begin, end, p_above + above, budget);
+        if (pick.bin >= 0) found = pick;  // the lowest lane that finds a bin wins
+        above += p_lane[lane];
+      }
+      p_prefix = (p_prefix << bits) | static_cast<uint32_t>(found.bin);
+      p_above = found.above_mass;
+      if (last) p_kept = found.above_mass + p_mass[found.bin];
+    }
+    if (use_k) {
+      uint32_t above_count = 0;
+      uint64_t above_mass = 0;
+      for (int lane = kLanes - 1; lane >= 0; --lane) {
+        const int begin = lane * per < nb ? lane * per : nb, end = begin + per < nb ? begin + per : nb;
+        const BinPick pick = pick_top_k_bin(k_count.data(), k_mass.data(), begin, end, k_above_count + above_count,
+                                            k_above_mass + above_mass, static_cast<uint32_t>(top_k));
+        if (pick.bin >= 0) {
+          k_prefix = (k_prefix << bits) | static_cast<uint32_t>(pick.bin);
+          k_above_count = pick.above_count;
+          k_above_mass = pick.above_mass;
+          if (last) k_kept = pick.above_mass + k_mass[pick.bin];
+          break;
+        }
+        above_count += kc_lane[lane];
+        above_mass += km_lane[lane];
+      }
+    }
+    consumed += bits;
+  }
+  const bool k_tighter = use_k && (!use_p || k_prefix > p_prefix);
+  return k_tighter ? Threshold{k_prefix, k_kept} : Threshold{p_prefix, p_kept};
+}
 
 }  // namespace dream::kernels::select

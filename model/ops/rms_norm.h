@@ -6,6 +6,10 @@ namespace dream::model::ops {
 // RMSNorm as Dream computes it: in fp32, y = x * rsqrt(mean(x^2) + eps), cast back to x's dtype, THEN
 // multiplied by the weight in that dtype (the order matters for bf16 bit-exactness).
 // x: [..., H] any float dtype; weight: [H] same dtype. Returns x's shape and dtype.
+// CUDA tensors take the fused kernel (model/kernels/rms_norm.cu) when ops::use_fused allows it.
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// The plain LibTorch ops, on any device: the reference the fused kernel is tested against.
+at::Tensor rms_norm_reference(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 }  // namespace dream::model::ops
