@@ -1,6 +1,7 @@
 // The selection arithmetic of the fused sampling kernel (model/kernels/sampling_select.h) on the CPU: the
 // order-preserving keys, and the radix walk for top_p / top_k thresholds (the host mirror walks the kernel's
-// levels, lane split and bin picks) against the sort-based filters of model/sampler.cpp.
+// levels, lane split and bin picks) against the sort-based filters of model/sampler.cpp. Then the plain path
+// of ops::sample_masked_rows (the inverse-CDF draw with given uniforms).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,7 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "model/kernels/sampling_select.h"
+#include "model/ops/fused_sampling.h"
 #include "model/sampler.h"
+#include "model/torch_compat.h"
 
 namespace dream::kernels::select {
 namespace {
@@ -257,3 +260,48 @@ TEST(OpsSamplingSelect, SixteenBitWalkMatchesTheDefinition) {
 
 }  // namespace
 }  // namespace dream::kernels::select
+
+namespace dream::model::ops {
+namespace {
+
+TEST(OpsSampleMaskedRows, InverseCdfInIndexOrder) {
+  // p = [0.1, 0.6, 0.3]: cumulative 0.1, 0.7, 1.0.
+  const at::Tensor logits = at::log(at::tensor({0.1, 0.6, 0.3}, at::kDouble)).to(at::kFloat).unsqueeze(0).repeat({4, 1});
+  TokenSamplingParams p;
+  p.temperature = 1.0;
+  const at::Tensor u = at::tensor({0.0f, 0.05f, 0.5f, 0.99f});
+  const TokenSample s = sample_masked_rows(logits, p, Alg::MaskgitPlus, u);
+  const std::vector<int64_t> expected = {0, 0, 1, 2};
+  for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(s.tokens[r].item<int64_t>(), expected[r]) << "row " << r;
+  EXPECT_NEAR(s.confidence[2].item<float>(), 0.6, 1e-6);
+  EXPECT_NEAR(s.confidence[3].item<float>(), 0.3, 1e-6);
+}
+
+TEST(OpsSampleMaskedRows, GreedyAndConfidencesAsSampleTokens) {
+  at::Generator gen = compat::make_cpu_generator(0);
+  const at::Tensor logits = at::randn({5, 50}) * 3;
+  TokenSamplingParams p;
+  p.top_p = 0.9;
+  p.top_k = 7;
+  for (Alg alg : {Alg::MaskgitPlus, Alg::TopkMargin, Alg::Entropy}) {
+    const TokenSample a = sample_masked_rows(logits, p, alg, at::Tensor());
+    const TokenSample b = sample_tokens(logits, p, alg, gen);
+    EXPECT_TRUE(a.tokens.equal(b.tokens)) << alg_name(alg);
+    EXPECT_TRUE(a.confidence.equal(b.confidence)) << alg_name(alg);
+  }
+}
+
+TEST(OpsSampleMaskedRows, DrawsOnlyKeptTokensAndNeedsUniforms) {
+  const at::Tensor logits = at::randn({200, 30});
+  TokenSamplingParams p;
+  p.temperature = 0.8;
+  p.top_k = 3;
+  const TokenSample s = sample_masked_rows(logits, p, Alg::Origin, at::rand({200}));
+  const at::Tensor kept = top_k_filter(logits / 0.8, 3) != std::numeric_limits<float>::lowest();
+  EXPECT_TRUE(kept.gather(1, s.tokens.unsqueeze(1)).all().item<bool>());
+  EXPECT_THROW(sample_masked_rows(logits, p, Alg::Origin, at::Tensor()), std::invalid_argument);
+  EXPECT_THROW(sample_masked_rows(logits, p, Alg::Origin, at::rand({3})), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace dream::model::ops
