@@ -221,6 +221,7 @@ TEST(OpsKernelSampling, GreedyTokensAndConfidencesMatchTheReference) {
         // confidences in bf16 (checked separately on fp32 below).
         for (const TokenSamplingParams& p : {params_of(0, std::nullopt, std::nullopt), params_of(0, std::nullopt, 50)}) {
           for (Alg alg : {Alg::MaskgitPlus, Alg::TopkMargin, Alg::Entropy}) {
+            if (alg == Alg::TopkMargin && V < 2) continue;  // the reference needs two probabilities
             const std::string what = describe(t, "sampling V " + std::to_string(V) + " M " + std::to_string(M) + " alg " + alg_name(alg) +
                                                      (p.top_k ? " top_k 50" : ""));
             const at::Tensor logits = randn({M, V}, t, 3.0);
