@@ -113,13 +113,19 @@ TEST(OpsKernelRmsNorm, StridedAndMisalignedRowsAndTheBinding) {
 
 TEST(OpsKernelFused, SwitchedOffByTheEnvironment) {
   REQUIRE_CUDA();
-  ASSERT_TRUE(fused_kernels_enabled());
+  const char* before = std::getenv("DREAM_EVAL_FUSED");
+  const std::string saved = before ? before : "";
+  unsetenv("DREAM_EVAL_FUSED");
+  EXPECT_TRUE(fused_kernels_enabled());
   setenv("DREAM_EVAL_FUSED", "0", 1);
   EXPECT_FALSE(fused_kernels_enabled());
   const at::Tensor x = randn({4, 64}, at::kBFloat16), w = randn({64}, at::kBFloat16);
   expect_bit_equal(rms_norm(x, w, 1e-6), rms_norm_reference(x, w, 1e-6), "plain path when DREAM_EVAL_FUSED=0");
-  unsetenv("DREAM_EVAL_FUSED");
-  EXPECT_TRUE(fused_kernels_enabled());
+  if (before) {
+    setenv("DREAM_EVAL_FUSED", saved.c_str(), 1);
+  } else {
+    unsetenv("DREAM_EVAL_FUSED");
+  }
 }
 
 // ---- RoPE -------------------------------------------------------------------------------------------------
