@@ -34,6 +34,12 @@ for cu in "$root"/model/kernels/*.cu; do
       smem = "0"; if (match($0, /[0-9]+ bytes smem/)) { smem = substr($0, RSTART, RLENGTH); sub(/ bytes smem/, "", smem) }
       printf "  %-12s regs %3s  spill st/ld %s/%s  stack %s  smem %6s  %s\n", file, regs, spill_st, spill_ld, stack, smem, fn
     }' "$work/$name.log"
+  # 16-byte accesses (METHOD.md: "are the loads 16 bytes wide") and local memory, read off the sm_90 PTX.
+  "$nvcc" -std=c++17 -O3 -I"$root" -arch=sm_90 -ptx "$cu" -o "$work/$name.ptx"
+  printf "  %-12s PTX: %s 16-byte global loads, %s 16-byte global stores, %s local-memory accesses\n" "$name.cu" \
+    "$(grep -cE 'ld\.global(\.nc)?\.v4\.(u32|f32|b32)' "$work/$name.ptx" || true)" \
+    "$(grep -cE 'st\.global\.v4\.(u32|f32|b32)' "$work/$name.ptx" || true)" \
+    "$(grep -cE '(ld|st)\.local' "$work/$name.ptx" || true)"
   if grep -q "bytes spill stores" "$work/$name.log" && grep "bytes spill" "$work/$name.log" | grep -vq "^ *0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads"; then
     echo "  note: $name.cu has a stack frame or spills (see above)"
   fi

@@ -25,7 +25,8 @@ constexpr double kMassOne = 1099511627776.0;  // 2^40
 
 // Fixed-point weight of e in [0, 1]; weights below 2^-40 count as 0 (a token that far below the maximum can
 // never be kept by top_p < 1, and its probability underflows the model dtype anyway).
-DREAM_HD uint64_t mass_of(float e) { return static_cast<uint64_t>(static_cast<double>(e) * kMassOne); }
+// (Scaling by a power of two is exact in float, so no double arithmetic is needed on the device.)
+DREAM_HD uint64_t mass_of(float e) { return static_cast<uint64_t>(e * static_cast<float>(kMassOne)); }
 
 // Order-preserving key of an IEEE float bit pattern of `bits` width (16 for bf16/fp16, 32 for fp32): negative
 // values get all bits flipped, positive values get the sign bit set.
