@@ -17,4 +17,11 @@ namespace dream::kernels {
 cudaError_t rms_norm(const void* x, int64_t x_stride, const void* weight, void* y, int64_t y_stride, int64_t rows,
                      int64_t H, float eps, DType dtype, cudaStream_t stream);
 
+// Residual add fused in front: h = dtype(float(x) + float(residual)) (at::add's rounding), written to h_out,
+// and y = RMSNorm(h) as above, in one launch (the decoder's "h = x + attn; n = norm(h)"). residual and h_out have
+// their own row strides; weight and y as above. Returns the launch status.
+cudaError_t add_rms_norm(const void* x, int64_t x_stride, const void* residual, int64_t r_stride, const void* weight,
+                         void* h_out, int64_t h_stride, void* y, int64_t y_stride, int64_t rows, int64_t H, float eps,
+                         DType dtype, cudaStream_t stream);
+
 }  // namespace dream::kernels

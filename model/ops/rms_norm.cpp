@@ -1,11 +1,11 @@
 #include "rms_norm.h"
 
-#include "fused.h"
-
-#ifdef DREAM_EVAL_WITH_CUDA
 #include <stdexcept>
 #include <string>
 
+#include "fused.h"
+
+#ifdef DREAM_EVAL_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
@@ -20,15 +20,25 @@ at::Tensor rms_norm_reference(const at::Tensor& x, const at::Tensor& weight, dou
   return weight * (x32 * at::rsqrt(variance + eps)).to(x.scalar_type());
 }
 
+AddRmsNorm add_rms_norm_reference(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, double eps) {
+  const at::Tensor sum = x + residual;
+  return {sum, rms_norm_reference(sum, weight, eps)};
+}
+
 #ifdef DREAM_EVAL_WITH_CUDA
 namespace {
 
-at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
+void check_weight(const at::Tensor& x, const at::Tensor& weight, const char* op) {
   const int64_t H = x.size(-1);
   if (weight.dim() != 1 || weight.size(0) != H)
-    throw std::invalid_argument("rms_norm: weight has shape " + c10::str(weight.sizes()) + ", expected [" + std::to_string(H) + "]");
-  if (!weight.is_cuda() || weight.device() != x.device())
-    throw std::invalid_argument("rms_norm: weight is on " + weight.device().str() + ", x on " + x.device().str());
+    throw std::invalid_argument(std::string(op) + ": weight has shape " + c10::str(weight.sizes()) + ", expected [" + std::to_string(H) + "]");
+  if (weight.device() != x.device())
+    throw std::invalid_argument(std::string(op) + ": weight is on " + weight.device().str() + ", x on " + x.device().str());
+}
+
+at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  check_weight(x, weight, "rms_norm");
+  const int64_t H = x.size(-1);
   const c10::cuda::CUDAGuard guard(x.device());
   const at::Tensor rows = detail::as_rows(x);
   const at::Tensor w = weight.contiguous();
@@ -40,16 +50,44 @@ at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double e
   return y;
 }
 
+AddRmsNorm add_rms_norm_cuda(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, double eps) {
+  check_weight(x, weight, "add_rms_norm");
+  const int64_t H = x.size(-1);
+  const c10::cuda::CUDAGuard guard(x.device());
+  const at::Tensor xr = detail::as_rows(x), rr = detail::as_rows(residual);
+  const at::Tensor w = weight.contiguous();
+  const auto contiguous = x.options().memory_format(at::MemoryFormat::Contiguous);
+  AddRmsNorm out{at::empty(x.sizes(), contiguous), at::empty(x.sizes(), contiguous)};
+  detail::check_cuda(kernels::add_rms_norm(xr.data_ptr(), detail::row_stride(xr), rr.data_ptr(), detail::row_stride(rr), w.data_ptr(),
+                                           out.sum.data_ptr(), H, out.normed.data_ptr(), H, xr.size(0), H, static_cast<float>(eps),
+                                           detail::kernel_dtype(x.scalar_type(), "add_rms_norm"), at::cuda::getCurrentCUDAStream()),
+                     "add_rms_norm");
+  return out;
+}
+
+bool norm_takes_kernel(const at::Tensor& x, const at::Tensor& weight) {
+  return use_fused(x) && use_fused(weight) && detail::has_kernel_dtype(x.scalar_type()) && weight.scalar_type() == x.scalar_type() &&
+         x.numel() > 0;
+}
+
 }  // namespace
 #endif
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
 #ifdef DREAM_EVAL_WITH_CUDA
-  if (use_fused(x) && use_fused(weight) && detail::has_kernel_dtype(x.scalar_type()) &&
-      weight.scalar_type() == x.scalar_type() && x.numel() > 0)
-    return rms_norm_cuda(x, weight, eps);
+  if (norm_takes_kernel(x, weight)) return rms_norm_cuda(x, weight, eps);
 #endif
   return rms_norm_reference(x, weight, eps);
+}
+
+AddRmsNorm add_rms_norm(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, double eps) {
+  if (x.sizes() != residual.sizes())
+    throw std::invalid_argument("add_rms_norm: x has shape " + c10::str(x.sizes()) + ", residual " + c10::str(residual.sizes()));
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (norm_takes_kernel(x, weight) && use_fused(residual) && residual.scalar_type() == x.scalar_type() && residual.device() == x.device())
+    return add_rms_norm_cuda(x, residual, weight, eps);
+#endif
+  return add_rms_norm_reference(x, residual, weight, eps);
 }
 
 }  // namespace dream::model::ops

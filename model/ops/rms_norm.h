@@ -12,4 +12,15 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
 // The plain LibTorch ops, on any device: the reference the fused kernel is tested against.
 at::Tensor rms_norm_reference(const at::Tensor& x, const at::Tensor& weight, double eps);
 
+struct AddRmsNorm {
+  at::Tensor sum;     // x + residual, in the dtype (what the decoder carries on as its hidden state)
+  at::Tensor normed;  // rms_norm(sum, weight, eps)
+};
+
+// The decoder's residual add followed by the next RMSNorm ("h = x + attn; n = norm(h)"), one launch on CUDA:
+// x, residual [..., H] same shape and dtype, weight [H]. The sum is bit-identical to x + residual; the norm
+// agrees with rms_norm to rounding.
+AddRmsNorm add_rms_norm(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, double eps);
+AddRmsNorm add_rms_norm_reference(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, double eps);
+
 }  // namespace dream::model::ops

@@ -20,6 +20,11 @@ TEST(OpsPlainPath, CpuTensorsNeverTakeAKernel) {
   EXPECT_FALSE(use_fused(x));
   const at::Tensor w = at::randn({8});
   EXPECT_TRUE(rms_norm(x, w, 1e-6).equal(rms_norm_reference(x, w, 1e-6)));
+  const at::Tensor r = at::randn({3, 8});
+  const AddRmsNorm a = add_rms_norm(x, r, w, 1e-6);
+  EXPECT_TRUE(a.sum.equal(x + r));
+  EXPECT_TRUE(a.normed.equal(rms_norm_reference(x + r, w, 1e-6)));
+  EXPECT_THAT([&] { add_rms_norm(x, r.narrow(1, 0, 4), w, 1e-6); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("[3, 4]")));
   const at::Tensor g = at::randn({3, 8}), u = at::randn({3, 8});
   EXPECT_TRUE(swiglu(g, u).equal(at::silu(g) * u));
   EXPECT_THAT([&] { swiglu(g, u.narrow(1, 0, 4)); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("[3, 8]")));

@@ -111,6 +111,28 @@ TEST(OpsKernelRmsNorm, StridedAndMisalignedRowsAndTheBinding) {
   }
 }
 
+TEST(OpsKernelRmsNorm, ResidualAddFused) {
+  REQUIRE_CUDA();
+  for (at::ScalarType t : kDtypes) {
+    for (int64_t rows : {1, 7, 300}) {
+      for (int64_t H : {13, 64, 3584}) {
+        const std::string what = describe(t, "add_rms_norm rows " + std::to_string(rows) + " H " + std::to_string(H));
+        const at::Tensor x = randn({rows, H}, t, 3.0), r = randn({rows, H}, t), w = randn({H}, t);
+        at::Tensor h = poisoned({rows, H}, t), y = poisoned({rows, H}, t);
+        expect_cuda_ok(kernels::add_rms_norm(x.data_ptr(), H, r.data_ptr(), H, w.data_ptr(), h.data_ptr(), H, y.data_ptr(), H, rows, H,
+                                             1e-6f, kdt(t), stream()),
+                       what);
+        const AddRmsNorm ref = add_rms_norm_reference(x, r, w, 1e-6);
+        expect_bit_equal(h, ref.sum, what + " sum");
+        expect_close(y, ref.normed, tolerance(t), what + " normed");
+        const AddRmsNorm bound = add_rms_norm(x.view({rows, 1, H}), r.view({rows, 1, H}), w, 1e-6);
+        expect_bit_equal(bound.sum, ref.sum.view({rows, 1, H}), what + " binding sum");
+        expect_close(bound.normed, ref.normed.view({rows, 1, H}), tolerance(t), what + " binding normed");
+      }
+    }
+  }
+}
+
 TEST(OpsKernelFused, SwitchedOffByTheEnvironment) {
   REQUIRE_CUDA();
   const char* before = std::getenv("DREAM_EVAL_FUSED");
