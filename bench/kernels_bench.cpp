@@ -86,6 +86,23 @@ void BM_RmsNorm(benchmark::State& state) {
   state.SetLabel(fused ? "fused" : "plain");
 }
 
+// Residual add + RMSNorm [4096, 3584] bf16. Floor: read x and the residual, write the sum and the norm.
+void BM_AddRmsNorm(benchmark::State& state) {
+  const bool fused = state.range(0) == 1;
+  if (!at::hasCUDA()) return state.SkipWithError("no CUDA device");
+  const int64_t rows = 4096, H = 3584;
+  std::array<at::Tensor, kSets> x, r;
+  for (int i = 0; i < kSets; ++i) {
+    x[i] = randn_bf16({rows, H});
+    r[i] = randn_bf16({rows, H});
+  }
+  const at::Tensor w = randn_bf16({H});
+  set_fused(fused);
+  run_timed(state, 4.0 * rows * H * 2 + H * 2, [&](int s) { benchmark::DoNotOptimize(ops::add_rms_norm(x[s], r[s], w, 1e-6)); });
+  set_fused(true);
+  state.SetLabel(fused ? "fused" : "plain");
+}
+
 // RoPE on q and k at Dream-7B: B 8, N 512, nH 28, nKV 4, D 128, bf16, output [B, heads, N, D]. Floor: read q,
 // k, cos, sin; write q, k.
 void BM_RopeQK(benchmark::State& state) {
@@ -144,6 +161,7 @@ void BM_Sampling(benchmark::State& state) {
 #define DREAM_KERNEL_BENCH(fn) \
   BENCHMARK(fn)->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true)
 DREAM_KERNEL_BENCH(BM_RmsNorm);
+DREAM_KERNEL_BENCH(BM_AddRmsNorm);
 DREAM_KERNEL_BENCH(BM_RopeQK);
 DREAM_KERNEL_BENCH(BM_Swiglu);
 DREAM_KERNEL_BENCH(BM_Sampling);
