@@ -53,13 +53,25 @@ at::Tensor top_k_filter(const at::Tensor& logits, int64_t top_k) {
   return logits.masked_fill(logits < kth, lowest_finite(logits.scalar_type()));
 }
 
-TokenSample sample_tokens(const at::Tensor& logits_in, const TokenSamplingParams& params, Alg alg, at::Generator& gen) {
+at::Tensor sampling_probs(const at::Tensor& logits_in, const TokenSamplingParams& params) {
   at::Tensor logits = logits_in;
   if (params.temperature > 0) logits = logits / params.temperature;
   if (params.top_p && *params.top_p < 1) logits = top_p_filter(logits, *params.top_p);
   if (params.top_k) logits = top_k_filter(logits, *params.top_k);
-  const at::Tensor probs = at::softmax(logits, -1);
+  return at::softmax(logits, -1);
+}
 
+at::Tensor sampling_confidence(const at::Tensor& probs, const at::Tensor& token_probs, Alg alg) {
+  if (alg == Alg::TopkMargin) {
+    const at::Tensor top2 = std::get<0>(probs.sort(-1, /*descending=*/true)).narrow(-1, 0, 2);
+    return top2.select(-1, 0) - top2.select(-1, 1);
+  }
+  if (alg == Alg::Entropy) return (probs * at::log(probs + 1e-10)).sum(-1);
+  return token_probs;
+}
+
+TokenSample sample_tokens(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, at::Generator& gen) {
+  const at::Tensor probs = sampling_probs(logits, params);
   TokenSample out;
   if (params.temperature > 0 && probs.size(0) > 0) {
     // torch.distributions.Categorical renormalises, then draws with torch.multinomial(probs, 1, True).
@@ -71,12 +83,7 @@ TokenSample sample_tokens(const at::Tensor& logits_in, const TokenSamplingParams
     out.confidence = conf;
     out.tokens = tok;
   }
-  if (alg == Alg::TopkMargin) {
-    const at::Tensor top2 = std::get<0>(probs.sort(-1, /*descending=*/true)).narrow(-1, 0, 2);
-    out.confidence = top2.select(-1, 0) - top2.select(-1, 1);
-  } else if (alg == Alg::Entropy) {
-    out.confidence = (probs * at::log(probs + 1e-10)).sum(-1);
-  }
+  out.confidence = sampling_confidence(probs, out.confidence, alg);
   return out;
 }
 
