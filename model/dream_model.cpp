@@ -11,6 +11,7 @@
 #include "ops/attention.h"
 #include "ops/rms_norm.h"
 #include "ops/rope.h"
+#include "ops/swiglu.h"
 
 namespace dream::model {
 namespace {
@@ -76,8 +77,14 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
   const at::Tensor attention_mask = ops::prepare_attention_mask(mask, nH / nKV, dtype());
 
   at::Tensor x = at::embedding(weights_.embed_tokens, ids);
-  for (const LayerWeights& l : weights_.layers) {
-    const at::Tensor n1 = ops::rms_norm(x, l.input_norm, config_.rms_norm_eps);
+  const double eps = config_.rms_norm_eps;
+  const int64_t I = config_.intermediate_size;
+  const size_t L = weights_.layers.size();
+  // Each residual add is fused with the norm that follows it (one pass on CUDA): n1 is the current layer's
+  // normalised input, carried over from the previous layer's MLP add.
+  at::Tensor n1 = ops::rms_norm(x, weights_.layers.front().input_norm, eps);
+  for (size_t i = 0; i < L; ++i) {
+    const LayerWeights& l = weights_.layers[i];
     at::Tensor q_lin, k_lin, v_lin;  // [B, N, heads * D]
     if (l.qkv_proj.defined()) {
       const at::Tensor qkv = at::linear(n1, l.qkv_proj, l.qkv_bias);
@@ -89,22 +96,28 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
       k_lin = at::linear(n1, l.k_proj, l.k_bias);
       v_lin = at::linear(n1, l.v_proj, l.v_bias);
     }
-    const at::Tensor q = q_lin.view({B, N, nH, D}).transpose(1, 2);
-    const at::Tensor k = k_lin.view({B, N, nKV, D}).transpose(1, 2);
-    const at::Tensor v = v_lin.view({B, N, nKV, D}).transpose(1, 2);
-    const at::Tensor attn = ops::attention(ops::apply_rope(q, rope), ops::apply_rope(k, rope), v.contiguous(), attention_mask);
-    const at::Tensor h = x + at::linear(attn.transpose(1, 2).reshape({B, N, nH * D}), l.o_proj);
-    const at::Tensor n2 = ops::rms_norm(h, l.post_attention_norm, config_.rms_norm_eps);
+    const ops::RopeQK qk = ops::apply_rope_qk(q_lin, k_lin, rope, nH, nKV, D);
+    const at::Tensor v = v_lin.view({B, N, nKV, D}).transpose(1, 2).contiguous();
+    const at::Tensor attn = ops::attention(qk.q, qk.k, v, attention_mask);
+    const ops::AddRmsNorm post = ops::add_rms_norm(x, at::linear(attn.transpose(1, 2).reshape({B, N, nH * D}), l.o_proj),
+                                                   l.post_attention_norm, eps);
     at::Tensor gate, up;  // [B, N, I]
     if (l.gate_up_proj.defined()) {
-      const at::Tensor gate_up = at::linear(n2, l.gate_up_proj);
-      gate = gate_up.narrow(-1, 0, config_.intermediate_size);
-      up = gate_up.narrow(-1, config_.intermediate_size, config_.intermediate_size);
+      const at::Tensor gate_up = at::linear(post.normed, l.gate_up_proj);
+      gate = gate_up.narrow(-1, 0, I);
+      up = gate_up.narrow(-1, I, I);
     } else {
-      gate = at::linear(n2, l.gate_proj);
-      up = at::linear(n2, l.up_proj);
+      gate = at::linear(post.normed, l.gate_proj);
+      up = at::linear(post.normed, l.up_proj);
     }
-    x = h + at::linear(at::silu(gate) * up, l.down_proj);
+    const at::Tensor mlp = at::linear(ops::swiglu(gate, up), l.down_proj);
+    if (i + 1 < L) {
+      const ops::AddRmsNorm next = ops::add_rms_norm(post.sum, mlp, weights_.layers[i + 1].input_norm, eps);
+      x = next.sum;
+      n1 = next.normed;
+    } else {
+      x = post.sum + mlp;  // the final norm runs in logits_from_hidden, on the rows that need logits
+    }
   }
   return x;
 }

@@ -7,6 +7,7 @@
 
 #include "device.h"
 #include "forward_graph.h"
+#include "ops/fused_sampling.h"
 #include "torch_compat.h"
 
 namespace dream::model {
@@ -156,6 +157,16 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
   const bool samples_tokens = params.temperature > 0;
   // Token sampling for logits rows [M, V] ordered as the true entries of `rows` [B, N].
   auto sample_rows = [&](const at::Tensor& logits, const at::Tensor& rows) -> TokenSample {
+    if (device.is_cuda()) {
+      // On the GPU the sampling stage takes one uniform per row (drawn from the same generators) so that it runs
+      // as one fused kernel for bf16/fp16 logits, without sorting or materialising the vocabulary; fp32 keeps the
+      // exact reference arithmetic (ops/fused_sampling.h). A CUDA stream cannot match a CPU one anyway.
+      const at::Tensor uniforms =
+          samples_tokens ? per_row([&](at::Generator& g, int64_t n) {
+            return at::rand({n}, g, at::TensorOptions().dtype(at::kFloat).device(device));
+          }, rows, logits.size(0)) : at::Tensor();
+      return ops::sample_masked_rows(logits, params.token_sampling(), params.alg, uniforms);
+    }
     if (row_gens.empty() || !samples_tokens) return sample_tokens(logits, params.token_sampling(), params.alg, gen);
     const at::Tensor counts = rows.sum(1).to(at::kCPU);
     const int64_t* count = counts.data_ptr<int64_t>();
