@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -11,6 +10,7 @@
 #include <torch/version.h>
 
 #include "datasets/sha256.h"
+#include "model/device.h"
 #include "model/dream_model.h"
 #include "model/generate.h"
 #include "model/text_batch.h"
@@ -29,14 +29,6 @@ std::string tokenizer_files_fingerprint(const fs::path& dir) {
     all += std::string(name) + ":" + datasets::sha256_file(dir / name) + ";";
   }
   return "sha256:" + datasets::sha256_hex(all);
-}
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
 }
 
 class DreamBackend final : public GenerationBackend {
@@ -65,7 +57,7 @@ class DreamBackend final : public GenerationBackend {
   std::string tokenizer_fingerprint() const override { return tokenizer_fingerprint_; }
   std::string model_path() const override { return path_; }
   std::string device() const override {
-    return "cpu (" + cpu_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
+    return "cpu (" + model::device_name(at::kCPU) + ", " + std::to_string(at::get_num_threads()) + " threads)";
   }
   std::string dtype() const override { return model::scalar_type_name(model_.dtype()); }
 

@@ -1,0 +1,50 @@
+// parse_device / synchronize / peak_memory on the CPU (and, in a CPU build, the CUDA refusal).
+#include <gtest/gtest.h>
+
+#include "model/device.h"
+
+namespace dream::model {
+namespace {
+
+std::string error_of(const std::string& name) {
+  try {
+    parse_device(name);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Device, ParsesCpuAndRefusesBadNames) {
+  EXPECT_TRUE(parse_device("cpu").is_cpu());
+  EXPECT_EQ(error_of("gpu"), "device 'gpu': unknown (known: cpu, cuda, cuda:N)");
+  EXPECT_EQ(error_of("cuda:x"), "device 'cuda:x': the index after 'cuda:' must be a number");
+  EXPECT_EQ(error_of("cuda:"), "device 'cuda:': the index after 'cuda:' must be a number");
+}
+
+TEST(Device, CudaInACpuBuildSaysItIsACpuBuild) {
+  if (cuda_build()) GTEST_SKIP() << "CUDA build";
+  EXPECT_NE(error_of("cuda").find("this dream-eval is a CPU build"), std::string::npos) << error_of("cuda");
+  EXPECT_NE(error_of("cuda:1").find("device 'cuda:1'"), std::string::npos);
+}
+
+TEST(Device, CpuNameSynchronizeAndPeakMemory) {
+  const at::Device cpu(at::kCPU);
+  EXPECT_FALSE(device_name(cpu).empty());
+  synchronize(cpu);  // nothing queued on the CPU: returns
+  reset_peak_memory(cpu);
+  const PeakMemory before = peak_memory(cpu);
+  ASSERT_GT(before.bytes, 0);
+  EXPECT_NE(before.kind.find("resident set size"), std::string::npos) << before.kind;
+  {
+    // 256 MiB, every page touched, raises the peak by about that much.
+    const at::Tensor big = at::ones({64 * 1024 * 1024}, at::kFloat);
+    EXPECT_EQ(big.sum().item<double>(), 64.0 * 1024 * 1024);
+  }
+  const PeakMemory after = peak_memory(cpu);
+  EXPECT_GE(after.bytes, before.bytes + 200 * 1024 * 1024);
+  EXPECT_EQ(after.kind, before.kind);
+}
+
+}  // namespace
+}  // namespace dream::model
