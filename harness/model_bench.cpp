@@ -17,6 +17,7 @@
 #include "model/flops.h"
 #include "model/generate.h"
 #include "model/random_checkpoint.h"
+#include "model/torch_compat.h"
 
 namespace dream::harness {
 namespace {
@@ -82,7 +83,7 @@ double timed_ms(at::Device device, Fn&& fn) {
 // The matrix-unit rate of this device and dtype: the median over repetitions of an n x n x n matmul
 // (on CUDA each sample times 10 back-to-back matmuls, so launch and synchronisation costs vanish).
 json measure_gemm_rate(at::Device device, at::ScalarType dtype, int64_t n, int repetitions, uint64_t seed) {
-  at::Generator gen = at::detail::createCPUGenerator(seed);
+  at::Generator gen = model::compat::make_cpu_generator(seed);
   const at::Tensor a = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
   const at::Tensor b = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
   const int per_sample = device.is_cuda() ? 10 : 1;
@@ -394,7 +395,7 @@ json run_model_bench(const BenchOptions& o, const std::function<void(const std::
     for (const BenchPoint& p : points) {
       if (p.dtype != dtype_name) continue;
       // Same prompt ids for every point of a shape, whatever ran before.
-      at::Generator gen = at::detail::createCPUGenerator(o.seed);
+      at::Generator gen = model::compat::make_cpu_generator(o.seed);
       model::reset_peak_memory(device);
       json entry = {{"settings", point_settings(p)}};
       if (o.mode != BenchMode::Generate) entry["forward"] = forward_figures(m, p, o, device, gen, gemm_tflops);
