@@ -106,10 +106,6 @@ at::Tensor random_ids(const model::DreamConfig& c, int64_t rows, int64_t cols, a
   return ids.to(device);
 }
 
-struct PointRuns {
-  json forward, generation;
-};
-
 json forward_figures(const model::DreamModel& m, const BenchPoint& p, const BenchOptions& o, at::Device device,
                      at::Generator& gen, double gemm_tflops) {
   const at::Tensor ids = random_ids(m.config(), p.batch, p.tokens(), gen, device);
