@@ -80,15 +80,16 @@ double timed_ms(at::Device device, Fn&& fn) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// The matrix-unit rate of this device and dtype: the median over repetitions of an n x n x n matmul
-// (on CUDA each sample times 10 back-to-back matmuls, so launch and synchronisation costs vanish).
+// The matrix-unit rate of this device and dtype: the median over repetitions of an n x n x n product through
+// at::linear, the op every projection of the model calls, so the model is compared with the GEMM path it
+// takes. On CUDA each sample times 10 back-to-back products, so launch and synchronisation costs vanish.
 json measure_gemm_rate(at::Device device, at::ScalarType dtype, int64_t n, int repetitions, uint64_t seed) {
   at::Generator gen = model::compat::make_cpu_generator(seed);
   const at::Tensor a = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
   const at::Tensor b = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
   const int per_sample = device.is_cuda() ? 10 : 1;
   auto run = [&] {
-    for (int i = 0; i < per_sample; ++i) at::mm(a, b);
+    for (int i = 0; i < per_sample; ++i) at::linear(a, b);
   };
   timed_ms(device, run);  // warm-up: library initialisation, kernel selection
   std::vector<double> tflops;
