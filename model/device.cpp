@@ -66,6 +66,13 @@ at::Device parse_device(const std::string& name) {
 #endif
 }
 
+std::optional<at::Device> cuda_device_if_present() {
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (c10::cuda::device_count() > 0) return at::Device(at::kCUDA, 0);
+#endif
+  return std::nullopt;
+}
+
 void synchronize(at::Device device) {
 #ifdef DREAM_EVAL_WITH_CUDA
   if (device.is_cuda()) {

@@ -3,6 +3,7 @@
 // --device value, waiting for queued work before a clock is read, the device's name, and peak memory.
 // CUDA support exists only in CUDA builds (DREAM_EVAL_WITH_CUDA); a CPU build says so when asked for CUDA.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -15,6 +16,9 @@ bool cuda_build();
 // "cpu", "cuda" (= cuda:0) or "cuda:N" -> the device. Errors name the value: an unknown name, a CUDA device
 // in a CPU build (said so), no CUDA device present, an index past the devices present.
 at::Device parse_device(const std::string& name);
+
+// cuda:0 when this is a CUDA build and a GPU is present, else nullopt (GPU tests skip on it; "auto" devices).
+std::optional<at::Device> cuda_device_if_present();
 
 // Blocks until all work queued on `device` has finished, so a host clock read next includes it
 // (CUDA: device synchronise; CPU: ops are synchronous, nothing to wait for).

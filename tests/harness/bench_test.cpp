@@ -233,6 +233,26 @@ TEST(ModelBench, ValidateNamesTheOptionAndValue) {
   EXPECT_EQ(error_of([](BenchOptions& o) { o.mode = BenchMode::Forward; o.grid.steps = {0}; }), "");
 }
 
+TEST(ModelBench, TinyRandomModelOnCuda) {
+  if (!model::cuda_device_if_present()) GTEST_SKIP() << "no CUDA device in this build or machine";
+  BenchOptions o = tiny_options(BenchMode::Both);
+  o.device = "cuda";
+  o.grid.dtype = {"bfloat16", "float32"};
+  o.gemm_size = 256;
+  const json r = run_model_bench(o);
+  EXPECT_EQ(r["environment"]["device"], "cuda:0");
+  ASSERT_EQ(r["points"].size(), 8u);
+  for (const json& p : r["points"]) {
+    SCOPED_TRACE(p["settings"].dump());
+    EXPECT_EQ(p["generation"]["forward_passes"], p["settings"]["steps"]);
+    EXPECT_GT(p["generation"]["wall_ms"]["median"].get<double>(), 0);
+    EXPECT_GT(p["forward"]["tflops"]["median"].get<double>(), 0);
+    EXPECT_NE(p["peak_memory"]["kind"].get<std::string>().find("CUDA"), std::string::npos);
+    EXPECT_GT(p["peak_memory"]["bytes"].get<int64_t>(), 0);
+  }
+  EXPECT_GT(r["gemm"]["bfloat16"]["tflops"]["median"].get<double>(), 0);
+}
+
 // Runs dream-eval with `args`; returns the exit status, stdout and stderr.
 struct CliResult {
   int status;

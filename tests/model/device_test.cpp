@@ -24,6 +24,7 @@ TEST(Device, ParsesCpuAndRefusesBadNames) {
 
 TEST(Device, CudaInACpuBuildSaysItIsACpuBuild) {
   if (cuda_build()) GTEST_SKIP() << "CUDA build";
+  EXPECT_FALSE(cuda_device_if_present().has_value());
   EXPECT_NE(error_of("cuda").find("this dream-eval is a CPU build"), std::string::npos) << error_of("cuda");
   EXPECT_NE(error_of("cuda:1").find("device 'cuda:1'"), std::string::npos);
 }
@@ -44,6 +45,25 @@ TEST(Device, CpuNameSynchronizeAndPeakMemory) {
   const PeakMemory after = peak_memory(cpu);
   EXPECT_GE(after.bytes, before.bytes + 200 * 1024 * 1024);
   EXPECT_EQ(after.kind, before.kind);
+}
+
+TEST(DeviceCuda, NameSynchronizeAndAllocatorPeak) {
+  const std::optional<at::Device> gpu = cuda_device_if_present();
+  if (!gpu) GTEST_SKIP() << "no CUDA device in this build or machine";
+  const at::Device cuda = *gpu;
+  EXPECT_EQ(parse_device("cuda").str(), "cuda:0");
+  EXPECT_FALSE(device_name(cuda).empty());
+  EXPECT_NE(error_of("cuda:99").find("CUDA device(s) present"), std::string::npos) << error_of("cuda:99");
+  reset_peak_memory(cuda);
+  const PeakMemory before = peak_memory(cuda);
+  EXPECT_NE(before.kind.find("CUDA caching allocator"), std::string::npos) << before.kind;
+  {
+    const at::Tensor big = at::ones({64 * 1024 * 1024}, at::TensorOptions().dtype(at::kFloat).device(cuda));
+    synchronize(cuda);
+  }
+  EXPECT_GE(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
+  reset_peak_memory(cuda);  // the tensor is gone: the new window starts lower
+  EXPECT_LT(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
 }
 
 }  // namespace

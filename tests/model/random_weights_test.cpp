@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/test_paths.h"
+#include "model/device.h"
 #include "model/dream_model.h"
 #include "model/random_checkpoint.h"
 
@@ -70,6 +71,21 @@ TEST(RandomModel, FingerprintsTheRecipeAndRuns) {
   const at::Tensor logits = m.forward(at::randint(0, 45, {2, 5}, at::kLong));
   EXPECT_EQ(logits.sizes(), (at::IntArrayRef{2, 5, 48}));
   EXPECT_TRUE(at::isfinite(logits).all().item<bool>());
+}
+
+TEST(RandomModel, MadeOnTheGpuInTheComputeDtype) {
+  const std::optional<at::Device> gpu = cuda_device_if_present();
+  if (!gpu) GTEST_SKIP() << "no CUDA device in this build or machine";
+  const at::Device cuda = *gpu;
+  const DreamModel m = random_model(tiny(), at::kBFloat16, cuda, 5);
+  for (const auto& [name, t] : named_tensors(tiny(), m.weights())) {
+    EXPECT_TRUE(t.device().is_cuda()) << name;
+    EXPECT_EQ(t.scalar_type(), at::kBFloat16) << name;
+  }
+  EXPECT_TRUE(at::equal(m.weights().embed_tokens, random_weights(tiny(), at::kBFloat16, cuda, 5).embed_tokens));
+  EXPECT_NE(m.fingerprint(), random_model(tiny(), at::kBFloat16, at::kCPU, 5).fingerprint());  // another stream
+  const at::Tensor logits = m.forward(at::randint(0, 45, {2, 5}, at::TensorOptions().dtype(at::kLong).device(cuda)));
+  EXPECT_TRUE(at::isfinite(logits.to(at::kFloat)).all().item<bool>());
 }
 
 }  // namespace
