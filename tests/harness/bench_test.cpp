@@ -15,6 +15,7 @@
 #include "../support/test_paths.h"
 #include "harness/model_bench.h"
 #include "model/device.h"
+#include "model/dream_model.h"
 #include "model/flops.h"
 #include "model/random_checkpoint.h"
 
@@ -208,6 +209,28 @@ TEST(ModelBench, ForwardOnlyLeavesGenerationOut) {
   const std::string md = bench_markdown(r);
   EXPECT_EQ(md.find("ms/step"), std::string::npos);
   EXPECT_NE(md.find("| bfloat16 | 2 | 5 | 6 |"), std::string::npos) << md;
+}
+
+TEST(ModelBench, BenchmarksACheckpointFolder) {
+  const fs::path dir = fs::temp_directory_path() / ("dream_bench_ckpt_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const model::DreamConfig config = model::small_config(64, 16, 40, 1, 2, 1);
+  model::write_random_checkpoint(dir, config, {.seed = 9});
+  BenchOptions o = tiny_options(BenchMode::Generate);
+  o.model_dir = dir.string();
+  o.grid.batch = {2};
+  o.grid.alg = {"maskgit_plus"};
+  const json r = run_model_bench(o);
+  EXPECT_EQ(r["model"]["weights"], "checkpoint");
+  EXPECT_EQ(r["model"]["source"], dir.string());
+  EXPECT_EQ(r["model"]["parameters"], config.parameter_count());
+  EXPECT_EQ(r["model"]["fingerprints"]["float32"], model::DreamModel::load(dir).fingerprint());
+  ASSERT_EQ(r["points"].size(), 1u);
+  EXPECT_FALSE(r["points"][0].contains("forward"));
+  EXPECT_EQ(r["points"][0]["generation"]["forward_passes"], 3);
+  fs::remove_all(dir);
+  o.model_dir = dir.string();
+  EXPECT_THROW(validate(o), std::invalid_argument);  // the folder is gone
 }
 
 TEST(ModelBench, ValidateNamesTheOptionAndValue) {
