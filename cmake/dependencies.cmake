@@ -29,6 +29,9 @@ if(NOT DREAM_EVAL_CUDA STREQUAL "OFF")
 endif()
 if(DREAM_EVAL_WITH_CUDA)
   enable_language(CUDA)
+  # Found here, at the top directory, so CUDA::cudart is visible to every folder (LibTorch's own config may have
+  # created it already; FindCUDAToolkit then keeps that target).
+  find_package(CUDAToolkit REQUIRED)
   if(NOT CMAKE_CUDA_ARCHITECTURES)
     # Hopper machine code plus compute_80 PTX, which the driver compiles for any newer GPU.
     set(CMAKE_CUDA_ARCHITECTURES "90-real;80-virtual" CACHE STRING "CUDA architectures" FORCE)

@@ -113,7 +113,10 @@ class DreamBackend final : public GenerationBackend {
     return out;
   }
 
-  size_t peak_memory_bytes() const override { return model::peak_memory_bytes(model_.device()); }
+  size_t peak_memory_bytes() const override {
+    const int64_t bytes = model::peak_memory(model_.device()).bytes;
+    return bytes > 0 ? static_cast<size_t>(bytes) : 0;
+  }
 
   std::map<std::string, std::string> environment() const override {
     return {{"libtorch", TORCH_VERSION}, {"threads", std::to_string(at::get_num_threads())},

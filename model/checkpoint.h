@@ -41,8 +41,8 @@ struct DreamWeights {
 struct LoadOptions {
   std::optional<at::ScalarType> dtype;  // compute dtype; default: the checkpoint's torch_dtype
   at::Device device = at::kCPU;         // where the weights live
-  std::optional<bool> fuse_projections; // stack q/k/v and gate/up weights (fewer, larger GEMMs); default: on
-                                        // off the CPU (there it would copy the zero-copy mapped weights)
+  std::optional<bool> fuse_projections; // stack q/k/v and gate/up weights (fewer, larger GEMMs); default:
+                                        // fuse_projections_by_default(device)
 };
 
 // Every tensor a checkpoint of this config must hold, with its shape, in a fixed order.
@@ -58,6 +58,9 @@ DreamWeights load_weights(const std::filesystem::path& dir, const DreamConfig& c
 // layer runs 4 GEMMs instead of 7, and re-points the separate fields at views of the stacked tensors. Not for
 // weights that are trained (the views would not be the parameters).
 void fuse_projections(DreamWeights& weights);
+// Whether loading onto `device` stacks the projections unless told otherwise: off the CPU only (on the CPU it
+// would copy the zero-copy mapped weights).
+inline bool fuse_projections_by_default(const at::Device& device) { return !device.is_cpu(); }
 
 // Binds tensors named as in the checkpoint files (see expected_tensors) to the model's slots; a missing name
 // is an error naming it. The tensors are used as given (no copy), so a trainer can bind its parameters.

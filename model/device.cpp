@@ -1,7 +1,5 @@
 #include "device.h"
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -11,6 +9,8 @@
 #ifdef DREAM_EVAL_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
 #endif
 
 namespace dream::model {
@@ -24,9 +24,20 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
+// Whether the last reset of the CPU peak succeeded (the kernel may refuse clear_refs).
+bool cpu_peak_was_reset = false;
+
+int64_t cpu_peak_rss_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // "VmHWM:   12345 kB"
+  return -1;
+}
+
 }  // namespace
 
-bool built_with_cuda() {
+bool cuda_build() {
 #ifdef DREAM_EVAL_WITH_CUDA
   return true;
 #else
@@ -34,33 +45,55 @@ bool built_with_cuda() {
 #endif
 }
 
-at::Device parse_device(const std::string& spec) {
-  if (spec == "cpu") return at::kCPU;
-  if (spec == "auto") return built_with_cuda() && at::hasCUDA() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-  if (spec != "cuda" && spec.rfind("cuda:", 0) != 0)
-    throw std::invalid_argument("--device " + spec + ": expected auto, cpu, cuda or cuda:N");
-  int index = 0;
-  if (spec != "cuda") {
-    const std::string digits = spec.substr(5);
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 3)
-      throw std::invalid_argument("--device " + spec + ": the device index must be a number (cuda:0, cuda:1, ...)");
-    index = std::stoi(digits);
+at::Device parse_device(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name == "auto") return cuda_device_if_present().value_or(at::Device(at::kCPU));
+  if (name != "cuda" && name.rfind("cuda:", 0) != 0)
+    throw std::invalid_argument("device '" + name + "': unknown (known: auto, cpu, cuda, cuda:N)");
+  int64_t index = 0;
+  if (name != "cuda") {
+    const std::string digits = name.substr(5);
+    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument("device '" + name + "': the index after 'cuda:' must be a number");
+    index = std::stoll(digits);
   }
-  if (!built_with_cuda())
-    throw std::invalid_argument("--device " + spec + ": this dream-eval is a CPU-only build (configure with a CUDA LibTorch and "
-                                "-DDREAM_EVAL_CUDA=ON, see docs/cuda.md)");
-  if (!at::hasCUDA()) throw std::invalid_argument("--device " + spec + ": no CUDA device is visible to LibTorch");
 #ifdef DREAM_EVAL_WITH_CUDA
-  const int count = static_cast<int>(c10::cuda::device_count());
-#else
-  const int count = 0;
-#endif
+  const int64_t count = c10::cuda::device_count();
+  if (count == 0) throw std::invalid_argument("device '" + name + "': no CUDA device is present");
   if (index >= count)
-    throw std::invalid_argument("--device " + spec + ": only " + std::to_string(count) + " CUDA device(s) visible");
+    throw std::invalid_argument("device '" + name + "': only " + std::to_string(count) + " CUDA device(s) present");
   return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+#else
+  (void)index;
+  throw std::invalid_argument("device '" + name + "': this dream-eval is a CPU build (configure with "
+                              "-DDREAM_EVAL_CUDA=ON against a CUDA LibTorch for the CUDA path)");
+#endif
 }
 
-std::string device_description(const at::Device& device) {
+std::optional<at::Device> cuda_device_if_present() {
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (c10::cuda::device_count() > 0) return at::Device(at::kCUDA, 0);
+#endif
+  return std::nullopt;
+}
+
+void synchronize(at::Device device) {
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (device.is_cuda()) {
+    const c10::cuda::CUDAGuard guard(device.index());
+    c10::cuda::device_synchronize();
+  }
+#endif
+}
+
+std::string device_name(at::Device device) {
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (device.is_cuda()) return at::cuda::getDeviceProperties(device.index())->name;
+#endif
+  return cpu_model_name();
+}
+
+std::string device_description(at::Device device) {
 #ifdef DREAM_EVAL_WITH_CUDA
   if (device.is_cuda()) {
     const cudaDeviceProp* p = at::cuda::getDeviceProperties(device.index());
@@ -70,35 +103,33 @@ std::string device_description(const at::Device& device) {
     return buf;
   }
 #endif
-  if (device.is_cpu()) return "cpu (" + cpu_model_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
-  return device.str();
+  return "cpu (" + cpu_model_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
 }
 
-void synchronize(const at::Device& device) {
+void reset_peak_memory(at::Device device) {
 #ifdef DREAM_EVAL_WITH_CUDA
   if (device.is_cuda()) {
-    const cudaError_t err = cudaDeviceSynchronize();
-    if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA error at synchronize: ") + cudaGetErrorString(err));
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+    return;
   }
 #endif
+  // "5" resets the peak resident set size (Linux 4.0+, proc(5)).
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  cpu_peak_was_reset = static_cast<bool>(clear);
 }
 
-void reset_peak_memory(const at::Device& device) {
-#ifdef DREAM_EVAL_WITH_CUDA
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
-#endif
-}
-
-size_t peak_memory_bytes(const at::Device& device) {
+PeakMemory peak_memory(at::Device device) {
 #ifdef DREAM_EVAL_WITH_CUDA
   if (device.is_cuda()) {
-    // Index 0 of each stat array is the aggregate over pool kinds (StatType::AGGREGATE in every version).
-    return static_cast<size_t>(c10::cuda::CUDACachingAllocator::getDeviceStats(device.index()).allocated_bytes[0].peak);
+    // Index 0 of each statistic array is the aggregate over the small and large pools.
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return {stats.allocated_bytes[0].peak, "CUDA caching allocator peak allocated bytes since reset"};
   }
 #endif
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+  return {cpu_peak_rss_bytes(), cpu_peak_was_reset ? "process peak resident set size (VmHWM) since reset"
+                                                    : "process peak resident set size (VmHWM) since process start"};
 }
 
 }  // namespace dream::model

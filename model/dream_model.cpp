@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -16,9 +17,16 @@
 namespace dream::model {
 namespace {
 
+std::string hex(uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 // A 64-bit hash of the config text and every weight byte (8 bytes at a time, so a 15 GB checkpoint hashes in
 // seconds). Caches and provenance key on it: two checkpoints differing anywhere get different fingerprints.
-std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w) {
+// With a non-empty `weights_id` the id stands for the weights and no weight byte is read (see the constructor).
+std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w, const std::string& weights_id) {
   uint64_t h = 1469598103934665603ull;
   auto mix_word = [&](uint64_t v) {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -37,6 +45,10 @@ std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w
   };
   const std::string cfg = config_to_json(config).dump();
   mix(cfg.data(), cfg.size());
+  if (!weights_id.empty()) {
+    mix(weights_id.data(), weights_id.size());
+    return hex(h);
+  }
   auto mix_tensor = [&](const at::Tensor& t) {
     const at::Tensor c = t.to(at::kCPU).contiguous();
     mix(c.data_ptr(), c.numel() * c.element_size());
@@ -48,9 +60,7 @@ std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w
       mix_tensor(*t);
   mix_tensor(w.final_norm);
   mix_tensor(w.lm_head);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return hex(h);
 }
 
 }  // namespace
@@ -58,13 +68,19 @@ std::string compute_fingerprint(const DreamConfig& config, const DreamWeights& w
 DreamModel DreamModel::load(const std::filesystem::path& dir, const LoadOptions& options) {
   DreamConfig config = load_config(dir);
   DreamWeights weights = load_weights(dir, config, options);
-  if (options.fuse_projections.value_or(!options.device.is_cpu())) fuse_projections(weights);
+  if (options.fuse_projections.value_or(fuse_projections_by_default(options.device))) fuse_projections(weights);
   return DreamModel(std::move(config), std::move(weights), dir.string());
 }
 
 DreamModel::DreamModel(DreamConfig config, DreamWeights weights, std::string source)
     : config_(std::move(config)), weights_(std::move(weights)), source_(std::move(source)) {
-  fingerprint_ = compute_fingerprint(config_, weights_);
+  fingerprint_ = compute_fingerprint(config_, weights_, "");
+}
+
+DreamModel::DreamModel(DreamConfig config, DreamWeights weights, std::string source, const std::string& weights_id)
+    : config_(std::move(config)), weights_(std::move(weights)), source_(std::move(source)) {
+  if (weights_id.empty()) throw std::invalid_argument("DreamModel: an empty weights_id would not identify the weights");
+  fingerprint_ = compute_fingerprint(config_, weights_, weights_id);
 }
 
 at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const {

@@ -15,6 +15,11 @@ class DreamModel {
   // Loads config.json and the weights of a Hugging Face model folder.
   static DreamModel load(const std::filesystem::path& dir, const LoadOptions& options = {});
   DreamModel(DreamConfig config, DreamWeights weights, std::string source);
+  // For weights made from a recipe rather than read from files (random benchmark weights): the fingerprint
+  // hashes the config and `weights_id` (which must name everything the weights depend on, e.g. seed, dtype,
+  // generator device) instead of every weight byte, which for Dream-7B on a GPU would be a 15 GB copy to the
+  // host. weights_id must not be empty.
+  DreamModel(DreamConfig config, DreamWeights weights, std::string source, const std::string& weights_id);
 
   const DreamConfig& config() const { return config_; }
   const DreamWeights& weights() const { return weights_; }

@@ -74,11 +74,33 @@ if [ -x "$build/bench/dream_bench_kernels" ]; then
 fi
 if [ -x "$build/harness/cli/dream-eval" ]; then
   eval_bin="$build/harness/cli/dream-eval"
-  timeout 240 "$eval_bin" bench --config 7b --device cuda --dtype bfloat16 --mode both \
-    --batch 1,8 --prompt 256 --new 256 --steps 64 --alg entropy --top-p 0.95 --repetitions 3 --warmup 1 \
-    --output-json "$OUT/bench.json" --output-md /tmp/bench.md > /tmp/bench.txt 2>&1
-  echo "- dream-eval bench after $(elapsed): rc $?" >> "$summary"
-  { echo; cat /tmp/bench.md 2>/dev/null || tail -20 /tmp/bench.txt; } >> "$summary"
+  # name | environment | options. The first is the headline grid (the issue's shapes); the others vary one
+  # thing each (fused kernels off, CUDA graphs off, GEMM attention) on the two generation points.
+  runs=(
+    "main||--mode both --batch 1,8 --steps 64,32 --repetitions 3"
+    "forward32||--mode forward --batch 32 --repetitions 3"
+    "no-fused|DREAM_EVAL_FUSED=0|--mode generate --batch 1,8 --steps 32 --repetitions 2"
+    "no-graphs||--mode generate --batch 1,8 --steps 32 --repetitions 2 --no-cuda-graphs"
+    "split||--mode generate --batch 1,8 --steps 32 --repetitions 2 --sync-timing"
+  )
+  for r in "${runs[@]}"; do
+    IFS='|' read -r name envs opts <<< "$r"
+    env $envs timeout 150 "$eval_bin" bench --config 7b --device cuda --dtype bfloat16 --prompt 256 --new 256 \
+      --alg entropy --top-p 0.95 --warmup 1 $opts --output-json "/tmp/bench-$name.json" --output-md "/tmp/bench-$name.md" \
+      > "/tmp/bench-$name.txt" 2>&1
+    echo "- bench $name ($envs $opts) after $(elapsed): rc $?" >> "$summary"
+    { echo; echo "### $name"; cat "/tmp/bench-$name.md" 2>/dev/null || tail -5 "/tmp/bench-$name.txt"; echo; } >> "$summary"
+  done
+  python3 - "$OUT/bench.json" /tmp/bench-*.json <<'PY'
+import json, sys
+runs = {}
+for path in sys.argv[2:]:
+    try:
+        runs[path.split("bench-")[-1][:-5]] = json.load(open(path))
+    except Exception as e:
+        runs[path] = {"error": str(e)}
+json.dump({"runs": runs}, open(sys.argv[1], "w"), indent=1)
+PY
 fi
 echo "- total $(elapsed)" >> "$summary"
 cat "$summary"

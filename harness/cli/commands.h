@@ -7,6 +7,7 @@ namespace dream::cli {
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
+void add_bench_command(CLI::App& app);        // speed of the inference core over a grid (harness/model_bench.h)
 void add_report_command(CLI::App& app);       // Markdown, CSV and HTML reports of a results folder (reports/)
 void add_compare_command(CLI::App& app);      // paired comparison of two runs (reports/)
 void add_train_command(CLI::App& app);        // trains the project's small planning model (train/)

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   // The registry of subcommands: one line each.
   dream::cli::add_generate_command(app);
   dream::cli::add_make_model_command(app);
+  dream::cli::add_bench_command(app);
   dream::cli::add_report_command(app);
   dream::cli::add_compare_command(app);
   dream::cli::add_train_command(app);

@@ -1,57 +1,87 @@
-// Device selection: the specs users type, and the errors that must say why a spec cannot be honoured.
+// parse_device / synchronize / peak_memory on the CPU (and, in a CPU build, the CUDA refusal).
 #include <gtest/gtest.h>
 
 #include "model/device.h"
 #include "model/torch_compat.h"
-#include "tests/support/error_of.h"
 
 namespace dream::model {
 namespace {
 
-TEST(Device, CpuAndAutoSpecs) {
-  EXPECT_TRUE(parse_device("cpu").is_cpu());
-  const at::Device automatic = parse_device("auto");
-  EXPECT_EQ(automatic.is_cuda(), built_with_cuda() && at::hasCUDA());
-}
-
-TEST(Device, MalformedSpecsNameTheValue) {
-  EXPECT_NE(test::error_of([] { parse_device("gpu"); }).find("--device gpu: expected auto, cpu, cuda or cuda:N"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_device("cuda:one"); }).find("device index must be a number"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_device("cuda:"); }).find("device index must be a number"), std::string::npos);
-}
-
-TEST(Device, CudaSpecsSayWhyTheyCannotBeHonoured) {
-  if (built_with_cuda() && at::hasCUDA()) {
-    EXPECT_TRUE(parse_device("cuda").is_cuda());
-    EXPECT_NE(test::error_of([] { parse_device("cuda:999"); }).find("CUDA device(s) visible"), std::string::npos);
-  } else if (!built_with_cuda()) {
-    EXPECT_NE(test::error_of([] { parse_device("cuda"); }).find("CPU-only build"), std::string::npos);
-    EXPECT_NE(test::error_of([] { parse_device("cuda:1"); }).find("CPU-only build"), std::string::npos);
-  } else {
-    EXPECT_NE(test::error_of([] { parse_device("cuda"); }).find("no CUDA device is visible"), std::string::npos);
+std::string error_of(const std::string& name) {
+  try {
+    parse_device(name);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
   }
+  return "";
 }
 
-TEST(Device, DescriptionAndPeakMemoryOnTheCpu) {
+TEST(Device, ParsesCpuAndRefusesBadNames) {
+  EXPECT_TRUE(parse_device("cpu").is_cpu());
+  EXPECT_EQ(error_of("gpu"), "device 'gpu': unknown (known: cpu, cuda, cuda:N)");
+  EXPECT_EQ(error_of("cuda:x"), "device 'cuda:x': the index after 'cuda:' must be a number");
+  EXPECT_EQ(error_of("cuda:"), "device 'cuda:': the index after 'cuda:' must be a number");
+}
+
+TEST(Device, AutoIsTheGpuWhenPresentElseTheCpu) {
+  EXPECT_EQ(parse_device("auto"), cuda_device_if_present().value_or(at::Device(at::kCPU)));
   EXPECT_EQ(device_description(at::kCPU).rfind("cpu (", 0), 0u);
-  // After touching 64 MiB the peak resident set is at least that, in bytes (Linux reports kilobytes).
-  at::Tensor big = at::ones({16 * 1024 * 1024}, at::kFloat);
-  EXPECT_FLOAT_EQ(big.sum().item<float>(), 16.0f * 1024 * 1024);
-  EXPECT_GE(peak_memory_bytes(at::kCPU), size_t{64} << 20);
-  synchronize(at::kCPU);  // a no-op, must not throw
 }
 
 TEST(Device, GeneratorsAreSeededPerDevice) {
   at::Generator a = compat::make_generator(5, at::kCPU), b = compat::make_cpu_generator(5);
   EXPECT_TRUE(at::equal(at::rand({8}, a), at::rand({8}, b)));
-  if (built_with_cuda() && at::hasCUDA()) {
-    const at::Device cuda(at::kCUDA, 0);
-    at::Generator c = compat::make_generator(5, cuda), d = compat::make_generator(5, cuda), e = compat::make_generator(6, cuda);
-    const auto opts = at::TensorOptions().device(cuda);
+  if (const std::optional<at::Device> gpu = cuda_device_if_present()) {
+    at::Generator c = compat::make_generator(5, *gpu), d = compat::make_generator(5, *gpu), e = compat::make_generator(6, *gpu);
+    const auto opts = at::TensorOptions().device(*gpu);
     const at::Tensor x = at::rand({64}, c, opts), y = at::rand({64}, d, opts), z = at::rand({64}, e, opts);
     EXPECT_TRUE(at::equal(x, y));
     EXPECT_FALSE(at::equal(x, z));
   }
+}
+
+TEST(Device, CudaInACpuBuildSaysItIsACpuBuild) {
+  if (cuda_build()) GTEST_SKIP() << "CUDA build";
+  EXPECT_FALSE(cuda_device_if_present().has_value());
+  EXPECT_NE(error_of("cuda").find("this dream-eval is a CPU build"), std::string::npos) << error_of("cuda");
+  EXPECT_NE(error_of("cuda:1").find("device 'cuda:1'"), std::string::npos);
+}
+
+TEST(Device, CpuNameSynchronizeAndPeakMemory) {
+  const at::Device cpu(at::kCPU);
+  EXPECT_FALSE(device_name(cpu).empty());
+  synchronize(cpu);  // nothing queued on the CPU: returns
+  reset_peak_memory(cpu);
+  const PeakMemory before = peak_memory(cpu);
+  ASSERT_GT(before.bytes, 0);
+  EXPECT_NE(before.kind.find("resident set size"), std::string::npos) << before.kind;
+  {
+    // 256 MiB, every page touched, raises the peak by about that much.
+    const at::Tensor big = at::ones({64 * 1024 * 1024}, at::kFloat);
+    EXPECT_EQ(big.sum().item<double>(), 64.0 * 1024 * 1024);
+  }
+  const PeakMemory after = peak_memory(cpu);
+  EXPECT_GE(after.bytes, before.bytes + 200 * 1024 * 1024);
+  EXPECT_EQ(after.kind, before.kind);
+}
+
+TEST(DeviceCuda, NameSynchronizeAndAllocatorPeak) {
+  const std::optional<at::Device> gpu = cuda_device_if_present();
+  if (!gpu) GTEST_SKIP() << "no CUDA device in this build or machine";
+  const at::Device cuda = *gpu;
+  EXPECT_EQ(parse_device("cuda").str(), "cuda:0");
+  EXPECT_FALSE(device_name(cuda).empty());
+  EXPECT_NE(error_of("cuda:99").find("CUDA device(s) present"), std::string::npos) << error_of("cuda:99");
+  reset_peak_memory(cuda);
+  const PeakMemory before = peak_memory(cuda);
+  EXPECT_NE(before.kind.find("CUDA caching allocator"), std::string::npos) << before.kind;
+  {
+    const at::Tensor big = at::ones({64 * 1024 * 1024}, at::TensorOptions().dtype(at::kFloat).device(cuda));
+    synchronize(cuda);
+  }
+  EXPECT_GE(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
+  reset_peak_memory(cuda);  // the tensor is gone: the new window starts lower
+  EXPECT_LT(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
 }
 
 }  // namespace

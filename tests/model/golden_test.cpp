@@ -26,7 +26,7 @@ std::filesystem::path small_bf16_dir() { return test::golden_dir() / "dream-smal
 // (house style: CUDA tests skip at run time without a device).
 #define DREAM_REQUIRE_DEVICE(spec)                                                              \
   do {                                                                                          \
-    if (std::string(spec) == "cuda" && !(built_with_cuda() && at::hasCUDA()))                   \
+    if (std::string(spec) == "cuda" && !cuda_device_if_present())                                \
       GTEST_SKIP() << "no CUDA device (or a CPU-only build): the GPU variant runs on the GPU machine"; \
   } while (0)
 
