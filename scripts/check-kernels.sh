@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles every model/kernels/*.cu for Hopper (sm_90) plus portable PTX (compute_80) and prints the compiler's
 # resource report per kernel: registers, spills, stack frame, shared memory. Then syntax-checks the LibTorch
-# bindings and CUDA tests/benchmarks as a CUDA build sees them. Needs nvcc, no GPU and no device time.
+# bindings and every source with CUDA-only code as a CUDA build sees them. Needs nvcc, no GPU and no device time.
 # Usage: scripts/check-kernels.sh [nvcc]   (default: $NVCC, else /usr/local/cuda/bin/nvcc, else nvcc on PATH)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,9 +49,13 @@ done
 # generated c10/cuda/impl/cuda_cmake_macros.h: an empty one stands in (it only carries build macros).
 mkdir -p "$work/shim/c10/cuda/impl"
 echo '#pragma once' > "$work/shim/c10/cuda/impl/cuda_cmake_macros.h"
-echo "== bindings (g++ -fsyntax-only -DDREAM_EVAL_WITH_CUDA=1)"
-for src in "$root"/model/ops/*.cpp "$root"/tests/model/kernels_test.cpp "$root"/bench/kernels_bench.cpp; do
-  if g++ -std=c++20 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -DDREAM_EVAL_WITH_CUDA=1 -I"$cuda_include" -I"$work/shim" -I"$root" "$src" 2> "$work/syntax.log"; then
+echo "== CUDA-build sources (g++ -fsyntax-only -DDREAM_EVAL_WITH_CUDA=1): the bindings and every file with CUDA-only code"
+mapfile -t cuda_sources < <(cd "$root" && { ls model/ops/*.cpp; grep -rl --include='*.cpp' 'DREAM_EVAL_WITH_CUDA' model harness tests bench; \
+  echo tests/model/kernels_test.cpp; echo bench/kernels_bench.cpp; } | sort -u)
+for rel in "${cuda_sources[@]}"; do
+  src="$root/$rel"
+  if g++ -std=c++20 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -DDREAM_EVAL_WITH_CUDA=1 -I"$cuda_include" -I"$work/shim" -I"$root" \
+      -isystem /usr/include/torch/csrc/api/include "$src" 2> "$work/syntax.log"; then
     echo "  ok      ${src#$root/}"
   else
     cat "$work/syntax.log"

@@ -251,7 +251,7 @@ TEST(ModelBench, ValidateNamesTheOptionAndValue) {
   EXPECT_EQ(error_of([](BenchOptions& o) { o.grid.steps = {}; }), "--steps: give at least one value");
   EXPECT_EQ(error_of([](BenchOptions& o) { o.repetitions = 0; }), "--repetitions 0: must be at least 1");
   EXPECT_NE(error_of([](BenchOptions& o) { o.grid.alg = {"greedy"}; }).find("--alg greedy: "), std::string::npos);
-  EXPECT_EQ(error_of([](BenchOptions& o) { o.device = "tpu"; }), "--device tpu: device 'tpu': unknown (known: cpu, cuda, cuda:N)");
+  EXPECT_EQ(error_of([](BenchOptions& o) { o.device = "tpu"; }), "--device tpu: device 'tpu': unknown (known: auto, cpu, cuda, cuda:N)");
   // Forward-only grids ignore the generation axes.
   EXPECT_EQ(error_of([](BenchOptions& o) { o.mode = BenchMode::Forward; o.grid.steps = {0}; }), "");
 }

@@ -18,7 +18,7 @@ std::string error_of(const std::string& name) {
 
 TEST(Device, ParsesCpuAndRefusesBadNames) {
   EXPECT_TRUE(parse_device("cpu").is_cpu());
-  EXPECT_EQ(error_of("gpu"), "device 'gpu': unknown (known: cpu, cuda, cuda:N)");
+  EXPECT_EQ(error_of("gpu"), "device 'gpu': unknown (known: auto, cpu, cuda, cuda:N)");
   EXPECT_EQ(error_of("cuda:x"), "device 'cuda:x': the index after 'cuda:' must be a number");
   EXPECT_EQ(error_of("cuda:"), "device 'cuda:': the index after 'cuda:' must be a number");
 }
