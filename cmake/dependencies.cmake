@@ -28,6 +28,9 @@ if(NOT DREAM_EVAL_CUDA STREQUAL "OFF")
   endif()
 endif()
 if(DREAM_EVAL_WITH_CUDA)
+  # One CUDA runtime in the process: the shared libcudart LibTorch also uses (the default, a static cudart in
+  # our kernels, would be a second runtime beside LibTorch's).
+  set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
   enable_language(CUDA)
   # Found here, at the top directory, so CUDA::cudart is visible to every folder (LibTorch's own config may have
   # created it already; FindCUDAToolkit then keeps that target).
