@@ -61,30 +61,34 @@ at::Tensor sampling_probs(const at::Tensor& logits_in, const TokenSamplingParams
   return at::softmax(logits, -1);
 }
 
-at::Tensor sampling_confidence(const at::Tensor& probs, const at::Tensor& token_probs, Alg alg) {
-  if (alg == Alg::TopkMargin) {
-    const at::Tensor top2 = std::get<0>(probs.sort(-1, /*descending=*/true)).narrow(-1, 0, 2);
-    return top2.select(-1, 0) - top2.select(-1, 1);
-  }
-  if (alg == Alg::Entropy) return (probs * at::log(probs + 1e-10)).sum(-1);
-  return token_probs;
-}
-
-TokenSample sample_tokens(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, at::Generator& gen) {
-  const at::Tensor probs = sampling_probs(logits, params);
+TokenSample tokens_and_confidence(const at::Tensor& probs, const at::Tensor& drawn, Alg alg) {
   TokenSample out;
-  if (params.temperature > 0 && probs.size(0) > 0) {
-    // torch.distributions.Categorical renormalises, then draws with torch.multinomial(probs, 1, True).
-    const at::Tensor normalised = probs / probs.sum(-1, /*keepdim=*/true);
-    out.tokens = at::multinomial(normalised, 1, /*replacement=*/true, gen).squeeze(-1);
-    out.confidence = probs.gather(-1, out.tokens.unsqueeze(-1)).squeeze(-1);
+  if (drawn.defined()) {
+    out.tokens = drawn;
+    out.confidence = probs.gather(-1, drawn.unsqueeze(-1)).squeeze(-1);
   } else {
     auto [conf, tok] = probs.max(-1);
     out.confidence = conf;
     out.tokens = tok;
   }
-  out.confidence = sampling_confidence(probs, out.confidence, alg);
+  if (alg == Alg::TopkMargin) {
+    const at::Tensor top2 = std::get<0>(probs.sort(-1, /*descending=*/true)).narrow(-1, 0, 2);
+    out.confidence = top2.select(-1, 0) - top2.select(-1, 1);
+  } else if (alg == Alg::Entropy) {
+    out.confidence = (probs * at::log(probs + 1e-10)).sum(-1);
+  }
   return out;
+}
+
+TokenSample sample_tokens(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, at::Generator& gen) {
+  const at::Tensor probs = sampling_probs(logits, params);
+  at::Tensor drawn;
+  if (params.temperature > 0 && probs.size(0) > 0) {
+    // torch.distributions.Categorical renormalises, then draws with torch.multinomial(probs, 1, True).
+    const at::Tensor normalised = probs / probs.sum(-1, /*keepdim=*/true);
+    drawn = at::multinomial(normalised, 1, /*replacement=*/true, gen).squeeze(-1);
+  }
+  return tokens_and_confidence(probs, drawn, alg);
 }
 
 int64_t tokens_to_reveal(int64_t total_masked, int64_t batch, float t, float s, bool last_step) {

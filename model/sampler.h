@@ -40,9 +40,10 @@ at::Tensor top_k_filter(const at::Tensor& logits, int64_t top_k);
 // The probabilities sample_tokens draws from: softmax of the temperature-scaled, top_p- then top_k-filtered
 // logits [M, V], in the logits' dtype.
 at::Tensor sampling_probs(const at::Tensor& logits, const TokenSamplingParams& params);
-// The confidence `alg` gives each row of probs [M, V]: token_probs [M] (the chosen tokens' probabilities) for
-// Origin and MaskgitPlus, top1 - top2 for TopkMargin, sum(p * log(p + 1e-10)) for Entropy.
-at::Tensor sampling_confidence(const at::Tensor& probs, const at::Tensor& token_probs, Alg alg);
+// Token and confidence per row of probs [M, V]: `drawn` [M] int64 when the tokens were sampled, undefined for
+// argmax (ties to the lowest id). The confidence `alg` gives: the token's probability (Origin, MaskgitPlus),
+// top1 - top2 (TopkMargin), sum(p * log(p + 1e-10)) (Entropy).
+TokenSample tokens_and_confidence(const at::Tensor& probs, const at::Tensor& drawn, Alg alg);
 
 // Samples a token and its confidence for each row of logits [M, V] (the `sample_tokens` of the official code).
 // `alg` decides the confidence: probability of the token (Origin, MaskgitPlus), top1 - top2 (TopkMargin) or

@@ -31,7 +31,7 @@ void check_inputs(const at::Tensor& logits, const TokenSamplingParams& params, c
 TokenSample sample_masked_rows_reference(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, const at::Tensor& uniforms) {
   check_inputs(logits, params, uniforms);
   const at::Tensor probs = sampling_probs(logits, params);
-  TokenSample out;
+  at::Tensor drawn;
   if (params.temperature > 0) {
     const int64_t V = logits.size(1);
     const at::Tensor cdf = probs.to(at::kFloat).cumsum(-1);
@@ -39,15 +39,9 @@ TokenSample sample_masked_rows_reference(const at::Tensor& logits, const TokenSa
     const at::Tensor first_above = (cdf <= target).sum(-1);  // ids whose cumulative mass has not passed the target
     // Rounding can leave the target at or past the total: the last token with probability > 0 then.
     const at::Tensor last_positive = ((probs > 0).to(at::kLong) * at::arange(V, cdf.options().dtype(at::kLong))).argmax(-1);
-    out.tokens = at::where(first_above >= V, last_positive, first_above);
-    out.confidence = probs.gather(-1, out.tokens.unsqueeze(-1)).squeeze(-1);
-  } else {
-    auto [conf, tok] = probs.max(-1);
-    out.confidence = conf;
-    out.tokens = tok;
+    drawn = at::where(first_above >= V, last_positive, first_above);
   }
-  out.confidence = sampling_confidence(probs, out.confidence, alg);
-  return out;
+  return tokens_and_confidence(probs, drawn, alg);
 }
 
 #ifdef DREAM_EVAL_WITH_CUDA

@@ -16,7 +16,7 @@ namespace dream::model::ops {
 // kernel's top_p splits exact ties at the boundary differently (docs/cuda.md).
 TokenSample sample_masked_rows(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, const at::Tensor& uniforms);
 
-// The plain LibTorch path: sampling_probs / sampling_confidence of model/sampler.h and the inverse-CDF draw.
+// The plain LibTorch path: sampling_probs / tokens_and_confidence of model/sampler.h and the inverse-CDF draw.
 TokenSample sample_masked_rows_reference(const at::Tensor& logits, const TokenSamplingParams& params, Alg alg, const at::Tensor& uniforms);
 
 struct FusedSample {
