@@ -23,7 +23,8 @@ deps=/tmp/dream-deps
 rm -rf "$deps" && mkdir -p "$deps"
 for f in .gpu-carry/debs/*.deb; do dpkg -x "$f" "$deps"; done
 libdir="$deps/usr/lib/x86_64-linux-gnu"
-for pc in "$libdir"/pkgconfig/*.pc; do sed -i "s|^prefix=/usr|prefix=$deps/usr|" "$pc"; done
+# Some .pc files spell libdir/includedir as absolute /usr paths rather than through ${prefix}: rewrite all four.
+for pc in "$libdir"/pkgconfig/*.pc; do sed -i -E "s#^(prefix|exec_prefix|libdir|includedir)=/usr#\1=$deps/usr#" "$pc"; done
 # The -dev packages' unversioned links point at runtime files we did not unpack: use the image's runtimes.
 ln -sf /usr/lib/x86_64-linux-gnu/libsqlite3.so.0 "$libdir/libsqlite3.so"
 ln -sf /usr/lib/x86_64-linux-gnu/libseccomp.so.2 "$libdir/libseccomp.so"
