@@ -13,6 +13,7 @@
 #include "bpe_vocab.h"
 #include "model/checkpoint.h"
 #include "model/dream_model.h"
+#include "model/random_checkpoint.h"
 #include "model/torch_compat.h"
 #include "planning_eval.h"
 
@@ -23,19 +24,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 model::DreamConfig planning_config(const ModelShape& s, const VocabularyIds& ids, const std::string& dtype) {
-  model::DreamConfig c;
-  c.vocab_size = ids.vocab_size;
-  c.hidden_size = s.hidden;
-  c.intermediate_size = s.intermediate;
-  c.num_hidden_layers = s.layers;
-  c.num_attention_heads = s.heads;
-  c.num_key_value_heads = s.kv_heads;
   if (s.heads < 1 || s.hidden % s.heads != 0)
     throw std::invalid_argument("model shape: hidden " + std::to_string(s.hidden) + " is not a multiple of heads " +
                                 std::to_string(s.heads));
-  c.head_dim = s.hidden / s.heads;
-  c.rope_theta = s.rope_theta;
+  model::DreamConfig c =
+      model::small_config(ids.vocab_size, s.hidden, s.intermediate, s.layers, s.heads, s.kv_heads, s.rope_theta);
   c.max_position_embeddings = s.max_positions;
+  // The trained vocabulary places its special tokens itself (not at the end, as small_config assumes).
   c.mask_token_id = ids.mask;
   c.eos_token_id = c.pad_token_id = ids.eos;
   c.bos_token_id = ids.bos;
