@@ -104,6 +104,10 @@ at::Tensor choose_positions(const at::Tensor& confidence, int64_t k, std::option
     // LibTorch's selection algorithm (on CPU a partial sort or nth_element over (value, index) pairs), and it
     // matters: bf16 confidences tie often, and when k exceeds a row's masked count the -inf entries compete
     // (the golden case entropy-s12-topp re-masks position 21, not 0). A stable sort would not reproduce it.
+    // The CUDA topk breaks such ties its own way, so device confidences are chosen on the host: the GPU path then
+    // makes the same choices as the CPU path and the (CPU-made) goldens. [B, N] values cost one small copy,
+    // and the step synchronises anyway.
+    if (!confidence.is_cpu()) return std::get<1>(confidence.to(at::kCPU).topk(k, -1)).to(confidence.device());
     return std::get<1>(confidence.topk(k, -1));
   }
   const at::Tensor weights = at::softmax(confidence / *alg_temp, -1);

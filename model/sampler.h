@@ -54,8 +54,9 @@ TokenSample sample_tokens(const at::Tensor& logits, const TokenSamplingParams& p
 // on the last step, in fp32 arithmetic exactly as the official code (avg_masked = masked count / batch).
 int64_t tokens_to_reveal(int64_t total_masked, int64_t batch, float t, float s, bool last_step);
 
-// Chooses k positions per row from confidences [B, N] (non-candidates hold -inf): the k largest by torch.topk
-// (its own order among exact ties, as in the official code) when alg_temp is unset or 0, otherwise k draws
+// Chooses k positions per row from confidences [B, N] (non-candidates hold -inf): the k largest by torch.topk on
+// the CPU (its own order among exact ties, as in the official code's CPU runs; device confidences are copied to
+// the host for it, so every device breaks ties alike) when alg_temp is unset or 0, otherwise k draws
 // without replacement from softmax(confidence / alg_temp). Returns [B, k] int64.
 at::Tensor choose_positions(const at::Tensor& confidence, int64_t k, std::optional<double> alg_temp, at::Generator& gen);
 
