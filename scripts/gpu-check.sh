@@ -19,6 +19,10 @@ echo "# dream-eval GPU check ($(date -u +%FT%TZ), commit $(git rev-parse --short
 { nvidia-smi; nvcc --version; python3 -c 'import torch; print("torch", torch.__version__, torch.version.cuda)'; } > "$OUT/env.txt" 2>&1
 
 # ---- dependencies the image lacks: Debian's packages unpacked into a prefix (never into /) -------------------
+if ! ls .gpu-carry/debs/*.deb > /dev/null 2>&1; then
+  echo "- .gpu-carry/debs is missing: run scripts/gpu-prepare.sh on the development machine and carry .gpu-carry" | tee -a "$summary"
+  exit 1
+fi
 deps=/tmp/dream-deps
 rm -rf "$deps" && mkdir -p "$deps"
 for f in .gpu-carry/debs/*.deb; do dpkg -x "$f" "$deps"; done
