@@ -38,6 +38,7 @@ export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # ---- configure + build ------------------------------------------------------------------------------------
 torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
 build=build-gpu
+: > /tmp/dream-targets
 # Only what the check runs; targets a configuration lacks are left out below.
 targets="dream-eval model_golden_test model_kernels_test model_device_test model_random_weights_test dream_bench_kernels"
 {
