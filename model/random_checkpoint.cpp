@@ -15,14 +15,6 @@ at::Tensor random_tensor(const std::string& name, const std::vector<int64_t>& sh
   return t;
 }
 
-// A generator of `device`'s type seeded with `seed`, independent of the global default generator.
-at::Generator seeded_generator(at::Device device, uint64_t seed) {
-  if (device.is_cpu()) return compat::make_cpu_generator(seed);
-  at::Generator gen = at::globalContext().defaultGenerator(device).clone();
-  gen.set_current_seed(seed);
-  return gen;
-}
-
 }  // namespace
 
 DreamConfig small_config(int64_t vocab_size, int64_t hidden_size, int64_t intermediate_size, int64_t layers,
@@ -67,7 +59,7 @@ void write_random_checkpoint(const std::filesystem::path& dir, const DreamConfig
 
 DreamWeights random_weights(const DreamConfig& config, at::ScalarType dtype, at::Device device, uint64_t seed,
                             double init_std) {
-  at::Generator gen = seeded_generator(device, seed);
+  at::Generator gen = compat::make_generator(seed, device);
   const at::TensorOptions options = at::TensorOptions().dtype(dtype).device(device);
   std::map<std::string, at::Tensor> named;
   for (const auto& [name, shape] : expected_tensors(config)) named.emplace(name, random_tensor(name, shape, init_std, gen, options));
