@@ -1,10 +1,9 @@
 #include "attention.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 
+#include "fused.h"
 #include "model/torch_compat.h"
 
 namespace dream::model::ops {
@@ -13,15 +12,8 @@ namespace {
 // SDPA where LibTorch has it, unless DREAM_EVAL_ATTENTION=gemm asks for the explicit two-GEMM path (full fp32
 // cuBLAS products, the 1.13 code): a switch for checking one against the other on a GPU, read once.
 bool use_sdpa() {
-#if DREAM_HAS_SDPA
-  static const bool sdpa = [] {
-    const char* v = std::getenv("DREAM_EVAL_ATTENTION");
-    return v == nullptr || std::strcmp(v, "gemm") != 0;
-  }();
-  return sdpa;
-#else
-  return false;
-#endif
+  static const bool sdpa = env_switch("DREAM_EVAL_ATTENTION", {"sdpa", "gemm"}, "sdpa") == "sdpa";
+  return DREAM_HAS_SDPA && sdpa;
 }
 
 }  // namespace

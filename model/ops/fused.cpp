@@ -9,11 +9,23 @@
 
 namespace dream::model::ops {
 
+std::string env_switch(const char* name, std::initializer_list<const char*> allowed, const char* fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  std::string known;
+  for (const char* a : allowed) {
+    if (std::strcmp(v, a) == 0) return v;
+    known += (known.empty() ? "" : ", ") + std::string(a);
+  }
+  throw std::invalid_argument(std::string("environment ") + name + "=" + v + ": expected one of " + known);
+}
+
 bool fused_kernels_enabled() {
+  const bool on = env_switch("DREAM_EVAL_FUSED", {"0", "1"}, "1") == "1";
 #ifdef DREAM_EVAL_WITH_CUDA
-  const char* v = std::getenv("DREAM_EVAL_FUSED");
-  return !(v && std::strcmp(v, "0") == 0);
+  return on;
 #else
+  (void)on;
   return false;
 #endif
 }

@@ -1,11 +1,19 @@
 #pragma once
 // The switch for the fused CUDA kernels of model/kernels/ and what their LibTorch bindings share.
+#include <initializer_list>
+#include <string>
+
 #include <ATen/ATen.h>
 
 namespace dream::model::ops {
 
-// True in CUDA builds unless the environment sets DREAM_EVAL_FUSED=0; always false in CPU builds. Read at every
-// call, so one process (the GPU check script, a benchmark) can compare fused and plain paths.
+// The value of the implementation switch `name` in the environment: `fallback` when unset or empty, else one of
+// `allowed`; any other value throws std::invalid_argument naming the variable, the value and the allowed ones
+// (a misspelt switch must not silently measure the other path).
+std::string env_switch(const char* name, std::initializer_list<const char*> allowed, const char* fallback);
+
+// True in CUDA builds unless the environment sets DREAM_EVAL_FUSED=0 (1 or unset: on); always false in CPU
+// builds. Read at every call, so one process (the GPU check script, a benchmark) can compare fused and plain paths.
 bool fused_kernels_enabled();
 
 // Whether an op on `t` takes its fused kernel: a CUDA tensor, fused kernels enabled, and no autograd recording

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <ATen/ATen.h>
 
 #include "model/ops/fused.h"
@@ -14,6 +16,26 @@ namespace dream::model::ops {
 namespace {
 
 using ::testing::HasSubstr;
+
+// The implementation switches (DREAM_EVAL_FUSED, DREAM_EVAL_ATTENTION) go through env_switch: a misspelt value is
+// an error naming it, never a silent run of the other path.
+TEST(EnvSwitch, UnsetGivesTheDefaultKnownValuesPassOthersAreErrors) {
+  const char* name = "DREAM_EVAL_TEST_SWITCH";
+  ::unsetenv(name);
+  EXPECT_EQ(env_switch(name, {"sdpa", "gemm"}, "sdpa"), "sdpa");
+  ::setenv(name, "", 1);
+  EXPECT_EQ(env_switch(name, {"sdpa", "gemm"}, "sdpa"), "sdpa");
+  ::setenv(name, "gemm", 1);
+  EXPECT_EQ(env_switch(name, {"sdpa", "gemm"}, "sdpa"), "gemm");
+  ::setenv(name, "GEMM", 1);
+  EXPECT_THAT([&] { env_switch(name, {"sdpa", "gemm"}, "sdpa"); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  ::testing::StrEq("environment DREAM_EVAL_TEST_SWITCH=GEMM: expected one of sdpa, gemm")));
+  ::unsetenv(name);
+  ::setenv("DREAM_EVAL_FUSED", "off", 1);
+  EXPECT_THAT([] { fused_kernels_enabled(); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("DREAM_EVAL_FUSED=off")));
+  ::unsetenv("DREAM_EVAL_FUSED");
+}
 
 TEST(OpsPlainPath, CpuTensorsNeverTakeAKernel) {
   const at::Tensor x = at::randn({3, 8});
