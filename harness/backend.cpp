@@ -2,6 +2,8 @@
 
 #include "fake_backend.h"
 
+#include <stdexcept>
+
 namespace dream::harness {
 
 nlohmann::json GenerationSettings::to_json() const {
@@ -9,6 +11,14 @@ nlohmann::json GenerationSettings::to_json() const {
   return {{"steps", steps},       {"alg", alg},         {"temperature", temperature},       {"top_p", opt(top_p)},
           {"top_k", opt(top_k)},  {"alg_temp", opt(alg_temp)}, {"max_new_tokens", max_new_tokens}, {"seed", seed},
           {"policy", policy}};
+}
+
+nlohmann::json LikelihoodSettings::to_json() const {
+  return {{"mc_num", mc_num}, {"mc_batch_size", mc_batch_size}, {"sampling_eps", sampling_eps}, {"seed", seed}};
+}
+
+std::vector<LikelihoodOutput> GenerationBackend::loglikelihood(std::span<const LikelihoodRequest>, const LikelihoodSettings&) {
+  throw std::runtime_error("this backend (" + fingerprint() + ") cannot estimate log-likelihoods, so it cannot run multiple-choice tasks");
 }
 
 std::unique_ptr<GenerationBackend> open_backend(const BackendOptions& options) {

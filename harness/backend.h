@@ -68,6 +68,35 @@ struct GenerationOutput {
   std::vector<std::string> token_texts;  // per generated token: decoded text (same length as reveal_step); may be empty
 };
 
+// Monte Carlo estimation of log p(continuation | context) for multiple-choice tasks: Dream's evaluation
+// (docs/dream-reference.md section 5): for each batch of `mc_batch_size` samples a shared u0, t_j = (u0 +
+// j / mc_batch_size) mod 1, p_j = (1 - sampling_eps) t_j + sampling_eps; each continuation token is masked
+// with probability p_j (context, first and last position never); loss = sum of cross-entropies at masked
+// positions / p_j; estimate = minus the mean loss over max(mc_num / mc_batch_size, 1) batches.
+struct LikelihoodSettings {
+  int mc_num = 128;             // samples per (context, continuation); the official default for Dream Base
+  int mc_batch_size = 32;       // samples per forward pass (the official evaluation's batch size)
+  double sampling_eps = 1e-3;   // lower bound of the masking probability
+  uint64_t seed = 1234;         // the run's seed (per-request seeds are in LikelihoodRequest)
+  nlohmann::json to_json() const;  // every field, for results and cache keys
+};
+
+struct LikelihoodRequest {
+  std::string context;          // fully rendered (the harness has prepended the base prefix)
+  std::string continuation;     // e.g. " Paris": the delimiter belongs to the continuation (lm-eval's convention)
+  uint64_t seed = 0;            // the harness gives every choice of one document the same seed (common random
+                                // numbers: the choices see the same masking draws, so their difference is less noisy)
+};
+
+struct LikelihoodOutput {
+  double loglikelihood = 0;     // the estimate of log p(continuation | context)
+  double std_error = 0;         // standard error of the estimate over its Monte Carlo batches (0 with one batch)
+  int context_tokens = 0;       // after truncation
+  int continuation_tokens = 0;  // including the end-of-text token the official evaluation appends
+  int forward_passes = 0;       // network forward calls for this request
+  double latency_ms = 0;        // wall ms of this request (0: the harness measures)
+};
+
 class GenerationBackend {
  public:
   virtual ~GenerationBackend() = default;
@@ -81,6 +110,11 @@ class GenerationBackend {
   virtual std::string base_prompt_prefix() const = 0;     // prepended to plain prompts (Dream base: "<|beginoftext|>")
   virtual int count_tokens(std::string_view text) const = 0;
   virtual std::vector<GenerationOutput> generate(std::span<const GenerationRequest> batch, const GenerationSettings& settings) = 0;
+  // Log-likelihood estimates, one per request in order; a failure of the whole call throws (the harness then
+  // retries request by request). The default throws: a backend without a likelihood cannot run
+  // multiple-choice tasks.
+  virtual std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests,
+                                                      const LikelihoodSettings& settings);
   virtual size_t peak_memory_bytes() const = 0;           // peak device memory since start (CUDA) or peak RSS
   virtual std::map<std::string, std::string> environment() const { return {}; }  // libtorch, CUDA, driver...
 };
