@@ -25,6 +25,7 @@ std::optional<reports::Performance> performance_of(const std::vector<const Sampl
   double fp = 0, wall_ms = 0, ms_per_step = 0;
   int64_t tokens = 0, peak = 0;
   int batch = 0;
+  bool any_tokens = false;  // multiple-choice samples generate nothing: no tokens/s for them
   std::vector<double> latencies;
   for (const SampleRecord* s : rows) {
     const auto& t = s->timing;
@@ -34,6 +35,7 @@ std::optional<reports::Performance> performance_of(const std::vector<const Sampl
     wall_ms += *t.latency_ms / bs;
     fp += static_cast<double>(t.forward_passes.value_or(0)) / bs;
     tokens += t.generated_tokens.value_or(0);
+    any_tokens = any_tokens || t.generated_tokens.has_value();
     ms_per_step += t.ms_per_step.value_or(0);
     peak = std::max<int64_t>(peak, t.peak_memory_bytes.value_or(0));
     batch = std::max(batch, t.batch_size.value_or(1));
@@ -45,10 +47,12 @@ std::optional<reports::Performance> performance_of(const std::vector<const Sampl
   for (double l : latencies) mean += l;
   p.latency_per_sample = reports::LatencyStats{mean / static_cast<double>(latencies.size()), metrics::percentile(latencies, 0.5),
                                                metrics::percentile(latencies, 0.9)};
-  p.generated_tokens = tokens;
   p.wall_time_s = wall_ms / 1000.0;
-  if (wall_ms > 0) p.tokens_per_second = static_cast<double>(tokens) / (wall_ms / 1000.0);
-  p.tokens_per_second_definition = reports::kTokensPerSecondDefinition;
+  if (any_tokens) {
+    p.generated_tokens = tokens;
+    if (wall_ms > 0) p.tokens_per_second = static_cast<double>(tokens) / (wall_ms / 1000.0);
+    p.tokens_per_second_definition = reports::kTokensPerSecondDefinition;
+  }
   if (peak > 0) p.peak_memory_bytes = peak;
   p.batch_size = batch;
   return p;

@@ -79,6 +79,7 @@ struct LikelihoodSettings {
   double sampling_eps = 1e-3;   // lower bound of the masking probability
   uint64_t seed = 1234;         // the run's seed (per-request seeds are in LikelihoodRequest)
   nlohmann::json to_json() const;  // every field, for results and cache keys
+  void validate() const;           // throws std::invalid_argument naming the field and value
 };
 
 struct LikelihoodRequest {

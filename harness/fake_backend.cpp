@@ -150,6 +150,28 @@ std::string FakeBackend::answer(const std::string& prompt, uint64_t seed, const 
          std::to_string(n) + "$. I hope it is correct.\n\nQ: next";
 }
 
+std::vector<LikelihoodOutput> FakeBackend::loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& s) {
+  s.validate();
+  if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+  std::vector<LikelihoodOutput> out;
+  for (const auto& r : requests) {
+    if (!fail_on_.empty() && r.context.find(fail_on_) != std::string::npos)
+      throw std::runtime_error("fake backend: context contains '" + fail_on_ + "' (fail_on)");
+    LikelihoodOutput o;
+    o.context_tokens = count_tokens(r.context);
+    o.continuation_tokens = count_tokens(r.continuation) + 1;  // + end-of-text, as the Dream evaluation appends
+    const auto unit = [](uint64_t h) { return static_cast<double>(h % 1000003) / 1000003.0; };  // in [0, 1)
+    const double truth = -3.0 * unit(hash64(r.context + "\x1f" + r.continuation, 0)) * (o.continuation_tokens - 1);
+    o.std_error = 2.0 / std::sqrt(static_cast<double>(s.mc_num));
+    const uint64_t noise_key = r.seed ^ (static_cast<uint64_t>(s.mc_num) << 32);
+    o.loglikelihood = truth + o.std_error * (2.0 * unit(hash64(r.context + "\x1f" + r.continuation, noise_key)) - 1.0);
+    o.forward_passes = std::max(s.mc_num / s.mc_batch_size, 1);
+    o.latency_ms = o.forward_passes * (0.5 + 0.01 * (o.context_tokens + o.continuation_tokens));
+    out.push_back(o);
+  }
+  return out;
+}
+
 std::vector<GenerationOutput> FakeBackend::generate(std::span<const GenerationRequest> batch, const GenerationSettings& s) {
   if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
   int longest = 0;

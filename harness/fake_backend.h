@@ -35,6 +35,9 @@ class FakeBackend : public GenerationBackend {
   std::string base_prompt_prefix() const override { return "<|beginoftext|>"; }
   int count_tokens(std::string_view text) const override;
   std::vector<GenerationOutput> generate(std::span<const GenerationRequest> batch, const GenerationSettings& settings) override;
+  // A per-token "true" log-likelihood drawn from a hash of (context, continuation), plus Monte Carlo noise that
+  // shrinks as 1/sqrt(mc_num) and depends on the seed: multiple-choice scores near chance, deterministic.
+  std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& settings) override;
   size_t peak_memory_bytes() const override { return peak_memory_; }
 
   // The answer for one prompt (exposed for tests).

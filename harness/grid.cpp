@@ -57,6 +57,32 @@ reports::Setting to_setting(const GenerationSettings& g) {
   return s;
 }
 
+std::vector<LikelihoodSettings> expand_likelihood_grid(const GridAxes& a, const LikelihoodSettings& base) {
+  std::vector<LikelihoodSettings> out;
+  for (int mc_num : or_default(a.mc_num, base.mc_num))
+    for (uint64_t seed : or_default<uint64_t>(a.seeds, base.seed)) {
+      LikelihoodSettings s = base;
+      s.mc_num = mc_num;
+      s.seed = seed;
+      out.push_back(s);
+    }
+  return out;
+}
+
+reports::Setting to_setting(const LikelihoodSettings& l) {
+  reports::Setting s;
+  s.steps = 0;
+  s.alg = "none";
+  s.max_new_tokens = 0;
+  s.seed = static_cast<std::int64_t>(l.seed);
+  s.policy = std::string(reports::kLikelihoodPolicy) + ":mc_num=" + std::to_string(l.mc_num) +
+             ";mc_batch_size=" + std::to_string(l.mc_batch_size) + ";sampling_eps=" + reports::format_number(l.sampling_eps);
+  s.options = reports::Json::parse(l.to_json().dump());
+  s.id = reports::make_setting_id(s);
+  s.label = reports::make_setting_label(s);
+  return s;
+}
+
 namespace {
 
 // "none"/"off" -> nullopt; otherwise the whole text must parse as a T.

@@ -22,6 +22,7 @@ struct GridAxes {
   std::vector<std::optional<double>> alg_temp;
   std::vector<std::string> policy;               // default: "dream"
   std::vector<uint64_t> seeds;                   // default: {1234}
+  std::vector<int> mc_num;                       // multiple-choice tasks: Monte Carlo samples per option (default 128)
 };
 
 // The points for one task, in a fixed order (axes nested as declared above).
@@ -29,6 +30,13 @@ std::vector<GenerationSettings> expand_grid(const GridAxes& axes, const tasks::G
 
 // As written to results.json (id from reports::make_setting_id).
 reports::Setting to_setting(const GenerationSettings& settings);
+
+// The likelihood points of a multiple-choice task: mc_num x seeds over `base` (its batch size and eps).
+std::vector<LikelihoodSettings> expand_likelihood_grid(const GridAxes& axes, const LikelihoodSettings& base);
+
+// A likelihood point as a results setting: no decoding axes (steps 0, alg "none"), the estimator in the
+// policy ("mc_elbo:mc_num=128;mc_batch_size=32;sampling_eps=0.001") and in the options.
+reports::Setting to_setting(const LikelihoodSettings& settings);
 
 // Parses one command-line list element; "none"/"off" gives nullopt. Throws naming the flag and value.
 std::optional<double> parse_optional_double(const std::string& flag, const std::string& value);

@@ -2,7 +2,9 @@
 // `dream-eval run`: evaluates tasks over a grid of decoding settings, crash-safe and resumable.
 //
 // For each task: documents (first --limit, then this shard's share), one request per document rendered
-// once through the backend (chat template or base prefix) and shared by every grid point; per grid point,
+// once through the backend (chat template or base prefix) and shared by every grid point. Multiple-choice
+// tasks have their own grid (Monte Carlo samples x seeds) and ask the backend for the log-likelihood of
+// every option of a batch of documents at once; otherwise per grid point,
 // the documents not yet in the sample cache are sorted by prompt length and cut into batches of
 // --batch-size, generated, cut at the stop strings, scored and committed to the cache batch by batch.
 // When all are done, results.json and samples.jsonl are written atomically (temporary file + rename) from
@@ -33,7 +35,9 @@ struct RunOptions {
   std::vector<std::string> tasks;          // registry names
   GridAxes grid;                           // empty axes: each task's defaults
   std::optional<int64_t> limit;            // first N documents of each task
-  int batch_size = 1;
+  int batch_size = 1;                      // prompts per generate call; multiple-choice documents per loglikelihood call
+  LikelihoodSettings likelihood;           // multiple-choice tasks: mc_batch_size and sampling_eps (mc_num and the
+                                           // seed come from the grid: GridAxes::mc_num, GridAxes::seeds)
   std::filesystem::path data_dir;          // verified data folder (see datasets/data_dir.h)
   std::filesystem::path output_dir;        // results.json, samples.jsonl, cache.sqlite (in shard-i-of-N/ when sharded)
   Shard shard;

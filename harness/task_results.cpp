@@ -39,6 +39,46 @@ std::string cut_at_stop(const std::string& text, const std::vector<std::string>&
   return text.substr(0, cut);
 }
 
+namespace {
+
+// The fields every scored record shares: metrics under lm-eval names, the primary filter's extraction (and
+// every filter's when there are several), `correct` for 0/1 primary metrics, the scorer's error.
+void apply_score(reports::SampleRecord& s, const tasks::SampleScore& score, const std::string& primary) {
+  const std::string primary_filter = primary.substr(primary.find(',') + 1);
+  for (const auto& [name, value] : score.metrics) s.metrics[name] = value;
+  if (auto it = score.extracted.find(primary_filter); it != score.extracted.end()) s.extracted = it->second;
+  if (score.extracted.size() > 1) s.extracted_by_filter = score.extracted;
+  if (auto it = s.metrics.find(primary); it != s.metrics.end() && (it->second == 0 || it->second == 1))
+    s.correct = it->second == 1;
+  if (score.code) s.code = reports::CodeExecution{score.code->status, score.code->error_line, score.code->warning};
+  if (!score.error.empty()) s.error = "scoring failed: " + score.error;
+}
+
+}  // namespace
+
+reports::SampleRecord choice_record(const tasks::Task& task, const ChoicesToScore& c) {
+  reports::SampleRecord s;
+  s.task = task.name();
+  s.doc_id = c.doc->id;
+  s.setting_id = c.setting_id;
+  s.prompt = c.prompt;
+  s.prompt_hash = c.prompt_hash;
+  try {
+    const std::vector<std::string> options = tasks::choice_texts(task.spec(), *c.doc);
+    s.expected = options.at(static_cast<size_t>(tasks::gold_choice(task.spec(), *c.doc)));
+    for (size_t i = 0; i < c.loglikelihoods.size(); ++i)
+      s.choices.push_back({i < options.size() ? options[i] : std::string(), c.loglikelihoods[i],
+                           i < c.std_errors.size() ? c.std_errors[i] : std::nullopt,
+                           i < c.tokens.size() ? c.tokens[i] : std::nullopt});
+    const tasks::SampleScore score = task.scorer().score_choices(*c.doc, c.loglikelihoods);
+    apply_score(s, score, task.primary_metric());
+    s.response = s.extracted;
+  } catch (const std::exception& e) {
+    s.error = std::string("scoring failed: ") + e.what();
+  }
+  return s;
+}
+
 std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const std::vector<ResponseToScore>& responses) {
   std::vector<tasks::ScoreItem> items;
   for (const auto& r : responses) items.push_back({r.doc, r.response});
@@ -53,7 +93,6 @@ std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const
     batch_error = e.what();
   }
   const std::string primary = task.primary_metric();
-  const std::string primary_filter = primary.substr(primary.find(',') + 1);
   std::vector<reports::SampleRecord> records;
   for (size_t i = 0; i < responses.size(); ++i) {
     const ResponseToScore& r = responses[i];
@@ -70,14 +109,7 @@ std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const
       records.push_back(std::move(s));
       continue;
     }
-    const tasks::SampleScore& score = scores[i];
-    for (const auto& [name, value] : score.metrics) s.metrics[name] = value;
-    if (auto it = score.extracted.find(primary_filter); it != score.extracted.end()) s.extracted = it->second;
-    if (score.extracted.size() > 1) s.extracted_by_filter = score.extracted;
-    if (auto it = s.metrics.find(primary); it != s.metrics.end() && (it->second == 0 || it->second == 1))
-      s.correct = it->second == 1;
-    if (score.code) s.code = reports::CodeExecution{score.code->status, score.code->error_line, score.code->warning};
-    if (!score.error.empty()) s.error = "scoring failed: " + score.error;
+    apply_score(s, scores[i], primary);
     records.push_back(std::move(s));
   }
   return records;

@@ -1,7 +1,9 @@
 #pragma once
 // Building result records from tasks and generations; shared by `run` and `score` so both write the same
 // fields the same way.
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,22 @@ struct ResponseToScore {
 // filter's when there are several), the expected answer, `correct` for 0/1 primary metrics, and the code
 // run of code tasks. A scorer that fails gives records with `error` set instead of a crash.
 std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const std::vector<ResponseToScore>& responses);
+
+// The log-likelihoods of one multiple-choice document's options, to score.
+struct ChoicesToScore {
+  const tasks::Document* doc = nullptr;
+  std::string setting_id;
+  std::string prompt;                                   // the (first) context as sent to the model
+  std::string prompt_hash;                              // "sha256:<hex>" of every (context, continuation) pair
+  std::vector<double> loglikelihoods;                   // one per option, in option order
+  std::vector<std::optional<double>> std_errors;        // same length, or empty
+  std::vector<std::optional<std::int64_t>> tokens;      // same length, or empty
+};
+
+// Scores one multiple-choice document (acc / acc_norm) into a record: every option with its log-likelihood,
+// the option acc picks as the response, the right option as `expected`. A scorer failure (e.g. a wrong
+// number of log-likelihoods) gives a record with `error` set instead of a throw.
+reports::SampleRecord choice_record(const tasks::Task& task, const ChoicesToScore& choices);
 
 // How code tasks run generated programs in a run or a `score` (the --unsafe-no-sandbox flag).
 struct CodeExecutionOptions {

@@ -472,6 +472,15 @@ Json to_json(const SampleRecord& s) {
     }
     j["trace"] = Json{{"steps", s.trace->steps}, {"tokens", std::move(tokens)}};
   }
+  if (!s.choices.empty()) {
+    j["choices"] = Json::array();
+    for (const auto& c : s.choices) {
+      Json cj{{"text", c.text}, {"loglikelihood", c.loglikelihood}};
+      put_optional(cj, "stderr", c.std_error);
+      put_optional(cj, "tokens", c.tokens);
+      j["choices"].push_back(std::move(cj));
+    }
+  }
   if (!s.error.empty()) j["error"] = s.error;
   return j;
 }
@@ -533,6 +542,11 @@ SampleRecord sample_from_json(const Json& j, const std::string& w) {
     });
     s.trace = std::move(trace);
   }
+  for_each_in_array(j, "choices", w, [&](const Json& e, const std::string& p) {
+    require_object(e, p);
+    s.choices.push_back({required<std::string>(e, "text", p), required<double>(e, "loglikelihood", p),
+                         optional<double>(e, "stderr", p), optional<std::int64_t>(e, "tokens", p)});
+  });
   s.error = value_or<std::string>(j, "error", w, "");
   return s;
 }
@@ -662,7 +676,13 @@ std::string make_setting_id(const Setting& s) {
          ",policy=" + s.policy;
 }
 
+bool is_likelihood_setting(const Setting& s) { return s.policy.rfind(kLikelihoodPolicy, 0) == 0; }
+
 std::string make_setting_label(const Setting& s) {
+  if (is_likelihood_setting(s)) {
+    const auto it = s.options.find("mc_num");
+    return "MC ELBO" + (it != s.options.end() && it->is_number_integer() ? ", " + std::to_string(it->get<int>()) + " samples" : std::string());
+  }
   std::string label = s.alg + " T=" + format_number(s.temperature) + " " + std::to_string(s.steps) + " steps";
   if (s.policy != "dream") label += " " + s.policy;
   return label;

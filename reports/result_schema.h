@@ -210,6 +210,15 @@ struct SampleTiming {
   bool operator==(const SampleTiming&) const = default;
 };
 
+// One option of a multiple-choice sample, as the model scored it.
+struct ChoiceScore {
+  std::string text;                          // the option (its continuation, or for multiple-input tasks its context)
+  double loglikelihood = 0.0;                // estimated log p(continuation | context)
+  std::optional<double> std_error;           // Monte Carlo standard error of that estimate
+  std::optional<std::int64_t> tokens;        // continuation tokens scored (including an appended end-of-text)
+  bool operator==(const ChoiceScore&) const = default;
+};
+
 struct SampleRecord {
   std::string task;
   std::string doc_id;                        // the dataset's id (e.g. "HumanEval/0") or the 0-based record index
@@ -225,6 +234,7 @@ struct SampleRecord {
   SampleTiming timing;
   std::optional<CodeExecution> code;
   std::optional<DiffusionTrace> trace;
+  std::vector<ChoiceScore> choices;          // multiple-choice tasks: every option with its log-likelihood; else empty
   std::string error;                         // why generation or scoring failed; empty on success
   bool operator==(const SampleRecord&) const = default;
 };
@@ -272,7 +282,11 @@ ResultsBundle load_results_bundle(const std::filesystem::path& path);
 // policy=dream": every grid axis in a fixed order, numbers in shortest round-trip form, so equal settings
 // give equal ids across runs (lm-eval's model_args style).
 std::string make_setting_id(const Setting& setting);
-// "entropy T=0.2 16 steps" plus the policy when it is not "dream": short, for legends.
+// The policy prefix of a multiple-choice setting (log-likelihood by Monte Carlo ELBO, no decoding).
+inline constexpr const char* kLikelihoodPolicy = "mc_elbo";
+bool is_likelihood_setting(const Setting& setting);
+// "entropy T=0.2 16 steps" plus the policy when it is not "dream"; "MC ELBO, 128 samples" for likelihood
+// settings: short, for legends.
 std::string make_setting_label(const Setting& setting);
 
 // Lookups; nullptr when absent.

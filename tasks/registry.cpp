@@ -9,6 +9,7 @@
 #include "gsm8k/gsm8k.h"
 #include "math/math.h"
 #include "mmlu/mmlu.h"
+#include "multiple_choice/multiple_choice.h"
 #include "planning/planning.h"
 #include "scoring.h"
 
@@ -55,6 +56,19 @@ std::vector<TaskEntry> build_registry() {
                code_scorer(Benchmark::mbpp, PromptStyle::instruct)});
   r.push_back({"mmlu_generative", "MMLU, 4-shot, answer letter generated in a chat turn (instruct models)",
                "mmlu/mmlu_generative.json", nullptr, load_mmlu_documents, json::object(), nullptr});
+  // Multiple choice by log-likelihood (Monte Carlo ELBO for a diffusion model), Dream's base-model protocol.
+  r.push_back({"mmlu", "MMLU, 5-shot, the answer letter scored by log-likelihood (base models)", "mmlu/mmlu.json", nullptr,
+               load_mmlu_documents, json::object(), nullptr});
+  r.push_back({"arc_easy", "ARC-Easy test, 0-shot, answers scored by log-likelihood (acc, acc_norm)",
+               "multiple_choice/arc.json", nullptr, load_arc_documents, {{"subset", "Easy"}}, nullptr});
+  r.push_back({"arc_challenge", "ARC-Challenge test, 0-shot, answers scored by log-likelihood (acc, acc_norm)",
+               "multiple_choice/arc.json", nullptr, load_arc_documents, {{"subset", "Challenge"}}, nullptr});
+  r.push_back({"hellaswag", "HellaSwag validation, 0-shot, endings scored by log-likelihood (acc, acc_norm)",
+               "multiple_choice/hellaswag.json", nullptr, load_hellaswag_documents, json::object(), nullptr});
+  r.push_back({"piqa", "PIQA validation, 0-shot, solutions scored by log-likelihood (acc, acc_norm)",
+               "multiple_choice/piqa.json", nullptr, load_piqa_documents, json::object(), nullptr});
+  r.push_back({"winogrande", "WinoGrande validation, 5-shot, partial evaluation by log-likelihood (acc)",
+               "multiple_choice/winogrande.json", nullptr, load_winogrande_documents, json::object(), nullptr});
   r.push_back({"sudoku", "4x4 Sudoku with 10 givens (Dream's sudoku_4x4_10), 8-shot, any valid completion counts",
                "planning/sudoku.json", nullptr, load_planning_file_documents,
                {{"kind", "sudoku"}, {"files", {{"sudoku", "sudoku_4x4_10.jsonl"}}}}, nullptr});

@@ -1,5 +1,6 @@
 #include "scoring.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "math/math.h"
@@ -52,6 +53,57 @@ class SpecScorer : public Scorer {
   std::vector<std::string> names_;
 };
 
+// lm-eval's multiple-choice metrics from the log-likelihood of each option: acc (the most likely option is
+// the right one) and acc_norm (the same after dividing each log-likelihood by its option's length in
+// characters, lm-eval's `len(choice)`). Both under the filter name "none" ("acc,none"), as lm-eval names them.
+class MultipleChoiceScorer : public Scorer {
+ public:
+  explicit MultipleChoiceScorer(const TaskSpec& spec) : spec_(spec) {
+    for (const auto& m : spec.metrics) {
+      if (m.name != "acc" && m.name != "acc_norm")
+        throw std::invalid_argument(spec.spec_file + ": metric '" + m.name + "': a multiple_choice task has acc and acc_norm");
+      if (!m.options.empty()) throw std::invalid_argument(spec.spec_file + ": metric '" + m.name + "' takes no options");
+      names_.push_back(m.name + ",none");
+    }
+  }
+  std::vector<std::string> metric_names() const override { return names_; }
+  SampleScore score(const Document& doc, std::string_view) const override {
+    throw std::invalid_argument(spec_.spec_file + ": document " + doc.id +
+                                ": a multiple-choice task is scored from the log-likelihood of each option, not from text");
+  }
+  SampleScore score_choices(const Document& doc, const std::vector<double>& lls) const override {
+    const std::vector<std::string> options = choice_texts(spec_, doc);
+    const int gold = gold_choice(spec_, doc);
+    if (lls.size() != options.size())
+      throw std::invalid_argument(spec_.spec_file + ": document " + doc.id + ": " + std::to_string(lls.size()) +
+                                  " log-likelihoods for " + std::to_string(options.size()) + " options");
+    size_t best = 0, best_norm = 0;
+    auto norm = [&](size_t i) { return lls[i] / static_cast<double>(std::max<size_t>(1, code_points(options[i]))); };
+    for (size_t i = 1; i < lls.size(); ++i) {
+      if (lls[i] > lls[best]) best = i;  // ties keep the first option, as numpy's argmax
+      if (norm(i) > norm(best_norm)) best_norm = i;
+    }
+    SampleScore s;
+    for (const auto& m : spec_.metrics) {
+      const size_t pick = m.name == "acc" ? best : best_norm;
+      s.metrics.emplace_back(m.name + ",none", static_cast<int>(pick) == gold ? 1.0 : 0.0);
+    }
+    const size_t primary_pick = spec_.metrics.front().name == "acc" ? best : best_norm;
+    s.extracted["none"] = options[primary_pick];
+    if (best != best_norm) s.note = "acc picks option " + std::to_string(best) + ", acc_norm option " + std::to_string(best_norm);
+    return s;
+  }
+
+ private:
+  static size_t code_points(const std::string& text) {
+    size_t n = 0;
+    for (const unsigned char c : text) n += (c & 0xC0) != 0x80;
+    return n;
+  }
+  TaskSpec spec_;
+  std::vector<std::string> names_;
+};
+
 }  // namespace
 
 metrics::ExactMatchOptions exact_match_options(const MetricSpec& spec, const std::string& file) {
@@ -94,6 +146,9 @@ std::unique_ptr<Metric> make_metric(const MetricSpec& spec, const std::string& s
   throw std::invalid_argument(spec_file + ": unknown metric '" + spec.name + "' (known: " + known + ")");
 }
 
-std::unique_ptr<Scorer> make_spec_scorer(const TaskSpec& spec) { return std::make_unique<SpecScorer>(spec); }
+std::unique_ptr<Scorer> make_spec_scorer(const TaskSpec& spec) {
+  if (spec.is_multiple_choice()) return std::make_unique<MultipleChoiceScorer>(spec);
+  return std::make_unique<SpecScorer>(spec);
+}
 
 }  // namespace dream::tasks

@@ -31,7 +31,8 @@ const std::vector<MetricEntry>& metric_registry();
 // Throws std::invalid_argument naming the spec file and listing the known metrics.
 std::unique_ptr<Metric> make_metric(const MetricSpec& spec, const std::string& spec_file);
 
-// The default scorer: the spec's filters x metrics.
+// The default scorer: the spec's filters x metrics; for a multiple_choice spec, acc / acc_norm from the
+// log-likelihood of each option (Scorer::score_choices).
 std::unique_ptr<Scorer> make_spec_scorer(const TaskSpec& spec);
 
 // Options of the exact_match metric from a spec's metric entry (ignore_case, ignore_punctuation,

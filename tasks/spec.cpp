@@ -91,7 +91,7 @@ TaskSpec TaskSpec::parse(const json& j, const std::string& file) {
   check_keys(j,
              {"version", "upstream", "format", "description", "doc_to_text", "doc_to_target", "target_delimiter",
               "fewshot_delimiter", "gen_prefix", "num_fewshot", "fewshot_samples", "stop", "generation", "filters",
-              "metrics", "comment"},
+              "metrics", "comment", "output_type", "doc_to_choice", "choices_are_contexts"},
              file, "");
   TaskSpec s;
   s.spec_file = file;
@@ -107,8 +107,27 @@ TaskSpec TaskSpec::parse(const json& j, const std::string& file) {
   str("upstream", s.upstream, false);
   str("format", s.format, false);
   if (s.format != "plain" && s.format != "chat") fail(file, "format", "expected \"plain\" or \"chat\", got \"" + s.format + "\"");
+  str("output_type", s.output_type, false);
+  if (s.output_type != "generate_until" && s.output_type != "multiple_choice")
+    fail(file, "output_type", "expected \"generate_until\" or \"multiple_choice\", got \"" + s.output_type + "\"");
+  if (j.contains("doc_to_choice")) s.doc_to_choice = get_strings(j["doc_to_choice"], file, "doc_to_choice");
+  if (j.contains("choices_are_contexts")) {
+    if (!j["choices_are_contexts"].is_boolean()) fail(file, "choices_are_contexts", "expected true or false, got " + j["choices_are_contexts"].dump());
+    s.choices_are_contexts = j["choices_are_contexts"];
+  }
+  if (s.is_multiple_choice()) {
+    // Log-likelihoods are estimated on plain text (the base-model protocol of Dream's paper).
+    if (s.format != "plain") fail(file, "format", "a multiple_choice task must be \"plain\", got \"" + s.format + "\"");
+    for (const char* key : {"stop", "gen_prefix", "generation", "filters"})
+      if (j.contains(key)) fail(file, key, "has no meaning for a multiple_choice task");
+    if (s.choices_are_contexts && !j.contains("doc_to_target"))
+      fail(file, "doc_to_target", "missing: with choices_are_contexts it is the continuation every option shares");
+  } else {
+    for (const char* key : {"doc_to_choice", "choices_are_contexts"})
+      if (j.contains(key)) fail(file, key, "only a multiple_choice task has options");
+  }
   str("description", s.description, false);
-  str("doc_to_text", s.doc_to_text, true);
+  str("doc_to_text", s.doc_to_text, !(s.is_multiple_choice() && s.choices_are_contexts));
   str("doc_to_target", s.doc_to_target, false);
   str("target_delimiter", s.target_delimiter, false);
   str("fewshot_delimiter", s.fewshot_delimiter, false);

@@ -14,6 +14,12 @@ const std::string& Document::field(const std::string& name) const {
 
 nlohmann::json Request::to_json() const {
   nlohmann::json j;
+  if (kind == RequestKind::loglikelihood) {
+    j["kind"] = "loglikelihood";
+    j["choices"] = nlohmann::json::array();
+    for (const auto& c : choices) j["choices"].push_back({{"context", c.context}, {"continuation", c.continuation}});
+    return j;
+  }
   j["kind"] = "generate_until";
   j["prompt"] = prompt;
   j["messages"] = nlohmann::json::array();
@@ -55,6 +61,10 @@ std::vector<SampleScore> Scorer::score_all(const std::vector<ScoreItem>& items) 
     }
   }
   return out;
+}
+
+SampleScore Scorer::score_choices(const Document& doc, const std::vector<double>&) const {
+  throw std::logic_error("document " + doc.id + ": this task scores generated text, not log-likelihoods of options");
 }
 
 std::string render_template(std::string_view tmpl, const Document& doc, const std::string& context) {
@@ -121,7 +131,57 @@ std::vector<const Document*> Task::fewshot_for(const Document& doc) const {
   return shots;
 }
 
+std::vector<std::string> choice_texts(const TaskSpec& spec, const Document& doc) {
+  std::vector<std::string> out;
+  if (spec.doc_to_choice.empty()) {
+    out = doc.choices;
+  } else {
+    for (size_t i = 0; i < spec.doc_to_choice.size(); ++i)
+      out.push_back(render_template(spec.doc_to_choice[i], doc, spec.spec_file + ": doc_to_choice[" + std::to_string(i) + "]"));
+  }
+  if (out.size() < 2)
+    throw std::invalid_argument(spec.spec_file + ": document " + doc.id + ": field 'choices': expected at least 2 options, got " +
+                                std::to_string(out.size()));
+  return out;
+}
+
+int gold_choice(const TaskSpec& spec, const Document& doc) {
+  const size_t n = spec.doc_to_choice.empty() ? doc.choices.size() : spec.doc_to_choice.size();
+  if (doc.gold < 0 || static_cast<size_t>(doc.gold) >= n)
+    throw std::invalid_argument(spec.spec_file + ": document " + doc.id + ": field 'gold': expected an option index 0-" +
+                                std::to_string(n == 0 ? 0 : n - 1) + ", got " + std::to_string(doc.gold));
+  return doc.gold;
+}
+
+// lm-eval's multiple_choice construction: the few-shot block shows each exemplar with its right option (or,
+// for multiple-input tasks, the right option as the text and the shared continuation as the target); every
+// option then becomes one (context, continuation) pair.
+Request Task::build_multiple_choice_request(const Document& doc) const {
+  const std::string& f = spec_.spec_file;
+  std::string context = render_template(spec_.description, doc, f + ": description");
+  for (const Document* shot : fewshot_for(doc)) {
+    const std::string right = choice_texts(spec_, *shot)[static_cast<size_t>(gold_choice(spec_, *shot))];
+    if (spec_.choices_are_contexts)
+      context += right + spec_.target_delimiter + render_template(spec_.doc_to_target, *shot, f + ": doc_to_target");
+    else
+      context += render_template(spec_.doc_to_text, *shot, f + ": doc_to_text") + spec_.target_delimiter + right;
+    context += spec_.fewshot_delimiter;
+  }
+  Request r;
+  r.kind = RequestKind::loglikelihood;
+  gold_choice(spec_, doc);  // a document without a valid answer fails here, not after the model ran
+  if (spec_.choices_are_contexts) {
+    const std::string continuation = spec_.target_delimiter + render_template(spec_.doc_to_target, doc, f + ": doc_to_target");
+    for (const auto& option : choice_texts(spec_, doc)) r.choices.push_back({context + option, continuation});
+  } else {
+    context += render_template(spec_.doc_to_text, doc, f + ": doc_to_text");
+    for (const auto& option : choice_texts(spec_, doc)) r.choices.push_back({context, spec_.target_delimiter + option});
+  }
+  return r;
+}
+
 Request Task::build_request(const Document& doc) const {
+  if (spec_.is_multiple_choice()) return build_multiple_choice_request(doc);
   const std::string& f = spec_.spec_file;
   std::string shots_block;
   for (const Document* shot : fewshot_for(doc)) {

@@ -32,6 +32,10 @@ struct Document {
                       // record index in its file, prefixed with the group for grouped tasks ("navigate/12")
   std::string group;  // BBH subtask, MMLU subject, countdown size; "" when the task has no groups
   std::map<std::string, std::string> fields;  // what templates and scorers read; "target" is the reference
+  // Multiple-choice sources: the options in order (WinoGrande: the sentence up to the blank filled with each
+  // option) and the index of the right one. A spec's doc_to_choice can replace the options (MMLU: "A".."D").
+  std::vector<std::string> choices;
+  int gold = -1;
   const std::string& field(const std::string& name) const;  // throws naming the document and field
 };
 
@@ -40,9 +44,16 @@ struct ChatMessage {
   std::string content;
 };
 
-// What a task asks of a model for one document. Only generate-until exists now; the kind field keeps room
-// for log-likelihood requests (context + continuation) later.
-enum class RequestKind { generate_until };
+// What a task asks of a model for one document: a generation (generate_until), or the log-likelihood of
+// each option of a multiple-choice question (loglikelihood, lm-eval's multiple_choice output type).
+enum class RequestKind { generate_until, loglikelihood };
+
+// One option of a multiple-choice request: the model scores log p(continuation | context). Contexts are
+// plain text; the harness prepends the model's base prefix as for plain prompts.
+struct ChoicePair {
+  std::string context;
+  std::string continuation;  // starts with the spec's target_delimiter (" Paris"), as lm-eval builds it
+};
 
 struct Request {
   RequestKind kind = RequestKind::generate_until;
@@ -50,6 +61,7 @@ struct Request {
   std::vector<ChatMessage> messages;  // chat prompt, rendered by the model's chat template
   std::string assistant_prefill;      // chat: the assistant turn starts with this text
   std::vector<std::string> stop;      // generation ends before the first of these
+  std::vector<ChoicePair> choices;    // loglikelihood: one pair per option, in option order
 
   bool is_chat() const { return !messages.empty(); }
   // Canonical JSON of everything above (sorted keys); its sha256 is the prompt hash pinned in tests and
@@ -79,6 +91,10 @@ struct MetricSpec {
 // A task spec as read from its JSON file; field meanings in docs of tasks/README.md.
 struct TaskSpec {
   std::string spec_file;          // path under tasks/, for error messages
+  std::string output_type = "generate_until";  // or "multiple_choice": the log-likelihood of each option decides
+  std::vector<std::string> doc_to_choice;      // multiple_choice: templates of the options; empty = the document's
+  bool choices_are_contexts = false;  // multiple_choice: each option replaces doc_to_text and doc_to_target is the
+                                      // continuation they share (lm-eval's multiple-input tasks: WinoGrande)
   std::string version;            // bumped whenever prompts or scoring change
   std::string upstream;           // what the spec reproduces (e.g. "lm-eval gsm8k_cot v3.0")
   std::string format = "plain";   // "plain" or "chat"
@@ -96,6 +112,7 @@ struct TaskSpec {
   std::vector<MetricSpec> metrics;
   nlohmann::json raw;             // the whole file, copied into results
 
+  bool is_multiple_choice() const { return output_type == "multiple_choice"; }
   // Throws std::invalid_argument naming the spec file and field.
   static TaskSpec parse(const nlohmann::json& j, const std::string& spec_file);
 };
@@ -103,6 +120,11 @@ struct TaskSpec {
 // Fills {{name}} placeholders from the document's fields; an unknown name throws naming the template's
 // owner (e.g. "tasks/gsm8k/gsm8k.json: doc_to_text"), the field and the document id.
 std::string render_template(std::string_view tmpl, const Document& doc, const std::string& context);
+
+// Multiple-choice tasks: the options of `doc` (the spec's doc_to_choice rendered, else the document's own) and
+// the index of the right one; errors name the spec file, the document and the field.
+std::vector<std::string> choice_texts(const TaskSpec& spec, const Document& doc);
+int gold_choice(const TaskSpec& spec, const Document& doc);
 
 // Documents and few-shot pools of a task, read from verified data.
 struct DocumentSet {
@@ -150,6 +172,9 @@ class Scorer {
   // Scores several responses, in order. The default calls score() on each and turns an exception into that
   // sample's `error`; code execution overrides it to run the tests in parallel.
   virtual std::vector<SampleScore> score_all(const std::vector<ScoreItem>& items) const;
+  // Multiple-choice tasks: scores the estimated log-likelihood of each option (in the order of
+  // Request::choices). The default throws: the task scores generated text.
+  virtual SampleScore score_choices(const Document& doc, const std::vector<double>& loglikelihoods) const;
   // Acquires what scoring needs (a code task starts its sandbox), so that a missing resource stops a run
   // before anything is generated. Throws with a message saying how to fix it.
   virtual void prepare() const {}
@@ -189,6 +214,8 @@ class Task {
   size_t index_of(const std::string& doc_id) const;
 
  private:
+  Request build_multiple_choice_request(const Document& doc) const;
+
   std::string name_;
   TaskSpec spec_;
   DocumentSet docs_;

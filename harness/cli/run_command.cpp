@@ -16,12 +16,13 @@ struct RunFlags {
   harness::BackendOptions backend;
   std::vector<std::string> backend_options;
   std::vector<std::string> tasks;
-  std::vector<int> steps, max_new_tokens;
+  std::vector<int> steps, max_new_tokens, mc_num;
   std::vector<std::string> alg, policy, top_p, top_k, alg_temp;
   std::vector<double> temperature;
   std::vector<uint64_t> seeds;
   std::optional<int64_t> limit;
   int batch_size = 1;
+  harness::LikelihoodSettings likelihood;
   std::string data_dir, output, progress = "auto";
   std::optional<std::string> shard;
   std::optional<int> num_shards;
@@ -39,6 +40,8 @@ void run(const RunFlags& f) {
   o.grid.policy = f.policy;
   o.grid.temperature = f.temperature;
   o.grid.seeds = f.seeds;
+  o.grid.mc_num = f.mc_num;
+  o.likelihood = f.likelihood;
   for (const auto& v : f.top_p) o.grid.top_p.push_back(harness::parse_optional_double("--top-p", v));
   for (const auto& v : f.top_k) o.grid.top_k.push_back(harness::parse_optional_int("--top-k", v));
   for (const auto& v : f.alg_temp) o.grid.alg_temp.push_back(harness::parse_optional_double("--alg-temp", v));
@@ -81,6 +84,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--max-new-tokens", flags->max_new_tokens, "Generation length (list; default: the task's)")->delimiter(',');
   cmd->add_option("--policy", flags->policy, "Decoding policy, e.g. dream (the exact baseline) (list)")->delimiter(',');
   cmd->add_option("--seed", flags->seeds, "Sampling seed (list; default 1234)")->delimiter(',');
+  cmd->add_option("--mc-num", flags->mc_num, "Multiple-choice tasks: Monte Carlo samples per option (list; default 128)")->delimiter(',');
+  cmd->add_option("--mc-batch-size", flags->likelihood.mc_batch_size, "Multiple-choice tasks: Monte Carlo samples per forward pass (default 32)");
+  cmd->add_option("--sampling-eps", flags->likelihood.sampling_eps, "Multiple-choice tasks: lowest masking probability (default 0.001)");
   cmd->add_option("--limit", flags->limit, "Evaluate only the first N documents of each task");
   cmd->add_option("--batch-size", flags->batch_size, "Requests per generate call (grouped by prompt length)");
   cmd->add_option("--data-dir", flags->data_dir, "Data folder (default: $DREAM_EVAL_DATA_DIR or ~/.cache/dream-eval/data)");

@@ -1,6 +1,7 @@
 #pragma once
 // MMLU (57 subjects): documents with `question` (stripped), `choice_a`..`choice_d`, `target` (the answer
-// letter) and `subject_name` (underscores as spaces), grouped by subject; few-shot pools are each subject's
+// letter) and `subject_name` (underscores as spaces), the options as Document::choices with the answer's
+// index as Document::gold, grouped by subject; few-shot pools are each subject's
 // dev rows in file order (lm-eval's first_n sampler over the dev split).
 #include "tasks/sources.h"
 

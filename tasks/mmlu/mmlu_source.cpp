@@ -37,6 +37,8 @@ Document make_doc(std::string id, const std::string& subject, const std::string&
   d.fields = {{"question", strip(question)}, {"choice_a", choices[0]}, {"choice_b", choices[1]},
               {"choice_c", choices[2]},      {"choice_d", choices[3]}, {"target", std::string(1, "ABCD"[answer])},
               {"subject", subject},          {"subject_name", name}};
+  d.choices = choices;  // the option texts; the likelihood task scores the letters (its doc_to_choice)
+  d.gold = answer;
   return d;
 }
 
