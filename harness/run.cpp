@@ -39,14 +39,12 @@ PreparedDoc prepare(const GenerationBackend& backend, const tasks::Task& task, c
   const tasks::Request r = task.build_request(doc);
   PreparedDoc p{&doc, "", "", 0, {}};
   if (r.kind == tasks::RequestKind::loglikelihood) {
-    nlohmann::json pairs = nlohmann::json::array();
     for (const auto& c : r.choices) {
       p.choices.push_back({backend.base_prompt_prefix() + c.context, c.continuation});
-      pairs.push_back({p.choices.back().context, c.continuation});
       p.tokens = std::max(p.tokens, backend.count_tokens(p.choices.back().context + c.continuation));
     }
     p.prompt = p.choices.front().context;
-    p.prompt_hash = "sha256:" + datasets::sha256_hex(pairs.dump());
+    p.prompt_hash = choices_hash(p.choices);
     return p;
   }
   p.prompt = r.is_chat() ? backend.render_chat(r.messages, r.assistant_prefill) : backend.base_prompt_prefix() + r.prompt;

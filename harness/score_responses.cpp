@@ -1,5 +1,6 @@
 #include "score_responses.h"
 
+#include <algorithm>
 #include <set>
 
 #include "datasets/data_dir.h"
@@ -31,6 +32,8 @@ reports::Results score_responses(const ScoreOptions& opt, std::ostream& log) {
   results.tasks.push_back(task_info(*task));
 
   std::vector<ResponseToScore> responses;
+  std::vector<reports::SampleRecord> choice_samples;  // multiple-choice tasks: scored line by line
+  const bool multiple_choice = task->spec().is_multiple_choice();
   std::set<std::string> seen;
   for (const auto& r : datasets::read_jsonl(opt.responses)) {
     const auto& id_field = r.field("doc_id");
@@ -38,7 +41,6 @@ reports::Results score_responses(const ScoreOptions& opt, std::ostream& log) {
     if (id_field.is_string()) doc_id = id_field.get<std::string>();
     else if (id_field.is_number_integer()) doc_id = std::to_string(id_field.get<int64_t>());
     else throw datasets::DataError(r.where() + ": field 'doc_id': expected a string or an integer, got " + id_field.dump());
-    const std::string response = r.string_field("response");
     size_t index = 0;
     try {
       index = task->index_of(doc_id);
@@ -49,13 +51,25 @@ reports::Results score_responses(const ScoreOptions& opt, std::ostream& log) {
       throw datasets::DataError(r.where() + ": field 'doc_id': '" + doc_id + "' appears twice");
     const tasks::Document& doc = task->documents()[index];
     const tasks::Request req = task->build_request(doc);
+    if (multiple_choice) {
+      const auto& lls = r.field("loglikelihoods");
+      if (!lls.is_array() || lls.size() != req.choices.size() ||
+          !std::all_of(lls.begin(), lls.end(), [](const auto& v) { return v.is_number(); }))
+        throw datasets::DataError(r.where() + ": field 'loglikelihoods': expected " + std::to_string(req.choices.size()) +
+                                  " numbers (one per option of document '" + doc_id + "'), got " + lls.dump());
+      ChoicesToScore c{&doc, external.id, req.choices.front().context, choices_hash(req.choices),
+                       lls.get<std::vector<double>>(), {}, {}};
+      choice_samples.push_back(choice_record(*task, c));
+      continue;
+    }
+    const std::string response = r.string_field("response");
     // Without a model there is no template: the prompt is the plain text or the chat request as JSON.
     const std::string prompt = req.is_chat() ? req.to_json().dump() : req.prompt;
     responses.push_back({&doc, external.id, prompt, "sha256:" + datasets::sha256_hex(prompt),
                          cut_at_stop(response, task->spec().stop)});
   }
   if (!responses.empty()) task->scorer().prepare();
-  std::vector<reports::SampleRecord> samples = sample_records(*task, responses);
+  std::vector<reports::SampleRecord> samples = multiple_choice ? std::move(choice_samples) : sample_records(*task, responses);
   results.provenance.finished_at = utc_now_iso8601();
   sort_samples(samples, results);
   aggregate_results(results, samples, {{task->name(), static_cast<int64_t>(task->documents().size())}}, opt.aggregate);

@@ -4,7 +4,8 @@
 // (e.g. "HumanEval/0", "test/algebra/1.json", "navigate/3" for BBH) else the 0-based record index in the
 // evaluation file, as a string or a number. The response is what the model wrote after the prompt (for
 // chat tasks with a prefill, after the prefill); it is cut at the task's stop strings. Code tasks accept
-// several lines per doc_id (n samples per problem, for pass@k); other tasks one. Output: results.json and
+// several lines per doc_id (n samples per problem, for pass@k); other tasks one. Multiple-choice tasks take
+// {"doc_id": ..., "loglikelihoods": [one number per option, in option order]} instead of a response. Output: results.json and
 // samples.jsonl in the output folder, with one pseudo-setting "external" and no performance figures.
 #include <filesystem>
 #include <iosfwd>

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "build_info.h"
+#include "datasets/sha256.h"
 #include "tasks/code/code_tasks.h"
 
 namespace dream::harness {
@@ -55,6 +56,12 @@ void apply_score(reports::SampleRecord& s, const tasks::SampleScore& score, cons
 }
 
 }  // namespace
+
+std::string choices_hash(const std::vector<tasks::ChoicePair>& choices) {
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& c : choices) pairs.push_back({c.context, c.continuation});
+  return "sha256:" + datasets::sha256_hex(pairs.dump());
+}
 
 reports::SampleRecord choice_record(const tasks::Task& task, const ChoicesToScore& c) {
   reports::SampleRecord s;

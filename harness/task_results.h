@@ -49,6 +49,9 @@ struct ChoicesToScore {
   std::vector<std::optional<std::int64_t>> tokens;      // same length, or empty
 };
 
+// "sha256:<hex>" of a multiple-choice request's (context, continuation) pairs: its prompt hash.
+std::string choices_hash(const std::vector<tasks::ChoicePair>& choices);
+
 // Scores one multiple-choice document (acc / acc_norm) into a record: every option with its log-likelihood,
 // the option acc picks as the response, the right option as `expected`. A scorer failure (e.g. a wrong
 // number of log-likelihoods) gives a record with `error` set instead of a throw.

@@ -20,6 +20,8 @@ int gold_index(int64_t value, size_t n_options, const datasets::Record& r, const
   return static_cast<int>(value);
 }
 
+}  // namespace
+
 // One ARC record: {"id", "question": {"stem", "choices": [{"text", "label"}]}, "answerKey"}.
 Document arc_document(const datasets::Record& r) {
   const nlohmann::json& q = r.field("question");
@@ -41,7 +43,22 @@ Document arc_document(const datasets::Record& r) {
   return d;
 }
 
-}  // namespace
+// One WinoGrande record: {"qID", "sentence" with one "_", "option1", "option2", "answer": "1" | "2"}.
+Document winogrande_document(const datasets::Record& r) {
+  const std::string sentence = r.string_field("sentence");
+  const size_t blank = sentence.find('_');
+  if (blank == std::string::npos) throw datasets::DataError(r.where() + ": field 'sentence': no '_' blank in \"" + sentence + "\"");
+  const std::string answer = r.string_field("answer");
+  if (answer != "1" && answer != "2") throw datasets::DataError(r.where() + ": field 'answer': expected \"1\" or \"2\", got \"" + answer + "\"");
+  Document d;
+  d.id = r.string_field("qID");
+  d.choices = {sentence.substr(0, blank) + r.string_field("option1"), sentence.substr(0, blank) + r.string_field("option2")};
+  d.gold = answer == "1" ? 0 : 1;
+  d.fields["continuation"] = strip(sentence.substr(blank + 1));
+  d.fields["sentence"] = sentence;
+  d.fields["target"] = r.string_field(answer == "1" ? "option1" : "option2");
+  return d;
+}
 
 std::string hellaswag_preprocess(const std::string& text) {
   std::string s = strip(text);
@@ -109,21 +126,8 @@ DocumentSet load_piqa_documents(const datasets::DataDir& data, const nlohmann::j
 
 DocumentSet load_winogrande_documents(const datasets::DataDir& data, const nlohmann::json&) {
   DocumentSet set;
-  for (const auto& r : datasets::read_jsonl(use_file(set, data, "winogrande", "dev.jsonl"))) {
-    const std::string sentence = r.string_field("sentence");
-    const size_t blank = sentence.find('_');
-    if (blank == std::string::npos) throw datasets::DataError(r.where() + ": field 'sentence': no '_' blank in \"" + sentence + "\"");
-    const std::string answer = r.string_field("answer");
-    if (answer != "1" && answer != "2") throw datasets::DataError(r.where() + ": field 'answer': expected \"1\" or \"2\", got \"" + answer + "\"");
-    Document d;
-    d.id = r.string_field("qID");
-    d.choices = {sentence.substr(0, blank) + r.string_field("option1"), sentence.substr(0, blank) + r.string_field("option2")};
-    d.gold = answer == "1" ? 0 : 1;
-    d.fields["continuation"] = strip(sentence.substr(blank + 1));
-    d.fields["sentence"] = sentence;
-    d.fields["target"] = r.string_field(answer == "1" ? "option1" : "option2");
-    set.documents.push_back(std::move(d));
-  }
+  for (const auto& r : datasets::read_jsonl(use_file(set, data, "winogrande", "dev.jsonl")))
+    set.documents.push_back(winogrande_document(r));
   set.fewshot[""] = set.documents;
   return set;
 }
