@@ -163,7 +163,8 @@ reports::SampleRecord failed_record(const PendingItem& item, const std::string& 
   return s;
 }
 
-// One batch of multiple-choice documents: every option's log-likelihood, then acc / acc_norm per document.
+// One batch of multiple-choice documents: every option's log-likelihood, then acc / acc_norm per document;
+// one record per document of the batch, in batch order (failed documents included).
 std::vector<reports::SampleRecord> score_choice_batch(GenerationBackend& backend, const std::vector<PendingItem*>& batch,
                                                       const LikelihoodSettings& settings, RunSummary& summary) {
   const auto estimates = loglikelihood_with_retry(backend, batch, settings);
@@ -319,9 +320,10 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
       progress.set_label(group.front().task->name() + ", " + reports::make_setting_label(to_setting(*ls)));
       for (const auto& batch : batches_of(group, opt.batch_size)) {
         std::vector<SampleCache::Row> rows;
-        for (reports::SampleRecord& rec : score_choice_batch(backend, batch, *ls, summary)) {
-          if (rec.error.empty()) rows.push_back(cache_row(*batch.front(), rec));
-          records.push_back(std::move(rec));
+        std::vector<reports::SampleRecord> scored = score_choice_batch(backend, batch, *ls, summary);
+        for (size_t i = 0; i < scored.size(); ++i) {
+          if (scored[i].error.empty()) rows.push_back(cache_row(*batch[i], scored[i]));
+          records.push_back(std::move(scored[i]));
         }
         cache.put_batch(rows);
         progress.advance(batch.size());

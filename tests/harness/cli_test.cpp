@@ -162,6 +162,43 @@ TEST(Cli, ScoreExternalResponses) {
   EXPECT_NE(err3.find(":1: field 'response': missing"), std::string::npos) << err3;
 }
 
+TEST(Cli, ScoreMultipleChoiceLogLikelihoods) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "piqa");
+  DREAM_REQUIRE_PATH(test::dream_eval_bin());
+  const auto dir = test::fresh_dir("cli_score_mc");
+  const auto docs = datasets::read_jsonl(test::datasets_dir() / "piqa" / "piqa_valid_with_labels.jsonl");
+  {
+    std::ofstream out(dir / "lls.jsonl");
+    for (int i = 0; i < 8; ++i) {
+      // The right option likelier for the first six documents, the wrong one for the last two.
+      const int64_t gold = docs[static_cast<size_t>(i)].int_field("label");
+      std::vector<double> lls{-5.0, -5.0};
+      lls[static_cast<size_t>(i < 6 ? gold : 1 - gold)] = -1.0;
+      out << nlohmann::json{{"doc_id", i}, {"loglikelihoods", lls}}.dump() << "\n";
+    }
+  }
+  auto [rc, err] = run_cli({"score", "--task", "piqa", "--responses", (dir / "lls.jsonl").string(), "--output",
+                            (dir / "out").string(), "--data-dir", test::datasets_dir().string()},
+                           dir / "e.txt");
+  ASSERT_EQ(rc, 0) << err;
+  const auto r = reports::read_results_json(dir / "out" / reports::kResultsFileName);
+  ASSERT_EQ(r.results.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.results[0].metrics.at("acc,none").value, 0.75);
+  const auto samples = reports::read_samples_jsonl(dir / "out" / reports::kSamplesFileName);
+  ASSERT_EQ(samples.size(), 8u);
+  ASSERT_EQ(samples[0].choices.size(), 2u);
+  EXPECT_EQ(samples[0].choices[0].loglikelihood, docs[0].int_field("label") == 0 ? -1.0 : -5.0);
+
+  std::ofstream(dir / "bad.jsonl") << "{\"doc_id\": 0, \"loglikelihoods\": [-1, -2, -3]}\n";
+  auto [rc2, err2] = run_cli({"score", "--task", "piqa", "--responses", (dir / "bad.jsonl").string(), "--output",
+                              (dir / "out2").string(), "--data-dir", test::datasets_dir().string()},
+                             dir / "e2.txt");
+  EXPECT_EQ(rc2, 1);
+  EXPECT_NE(err2.find((dir / "bad.jsonl").string() + ":1: field 'loglikelihoods': expected 2 numbers (one per option of document '0'), got [-1,-2,-3]"),
+            std::string::npos)
+      << err2;
+}
+
 TEST(Cli, ClearErrors) {
   DREAM_REQUIRE_PATH(test::dream_eval_bin());
   const auto dir = test::fresh_dir("cli_errors");

@@ -1,6 +1,8 @@
 // run_evaluation with the fake backend: resume, failures, batch independence, shards merged vs one run.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "../support/test_paths.h"
@@ -139,4 +141,148 @@ TEST(RunEvaluation, ChatTasksAreRenderedByTheBackend) {
   EXPECT_EQ(samples[0].setting_id,
             "steps=256,alg=entropy,temperature=0.1,top_p=0.9,top_k=none,alg_temp=none,max_new_tokens=256,seed=1234,policy=dream");
   EXPECT_EQ(samples[0].response.find("Q:"), std::string::npos);  // cut at the stop string
+}
+
+// ---- multiple-choice tasks ---------------------------------------------------------------------------
+
+namespace {
+
+// Records what the harness asks for, answers like the fake.
+class RecordingFake : public FakeBackend {
+ public:
+  using FakeBackend::FakeBackend;
+  std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& s) override {
+    seen.insert(seen.end(), requests.begin(), requests.end());
+    return FakeBackend::loglikelihood(requests, s);
+  }
+  std::vector<LikelihoodRequest> seen;
+};
+
+RunOptions choice_run(const std::filesystem::path& out) {
+  RunOptions o = test::test_run(out, {"arc_easy", "winogrande", "sudoku"}, 10, 3);
+  o.grid.steps = {8};
+  o.grid.max_new_tokens = {24};
+  o.grid.mc_num = {16, 64};
+  return o;
+}
+
+}  // namespace
+
+TEST(RunEvaluation, MultipleChoiceTasksScoreEveryOptionOnTheLikelihoodGrid) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "arc");
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "winogrande");
+  const auto out = test::fresh_dir("choices");
+  RecordingFake fake("fake");
+  std::ostringstream log;
+  auto r = run_evaluation(fake, choice_run(out), log);
+  EXPECT_EQ(r.samples, 10u * 2 + 10u * 2 + 10u);  // two likelihood points per choice task, one generation point for sudoku
+  EXPECT_EQ(r.failed, 0u);
+  ASSERT_EQ(r.results.settings.size(), 3u);
+  const reports::Setting& mc16 = r.results.settings[0];
+  EXPECT_EQ(mc16.label, "MC ELBO, 16 samples");
+  EXPECT_TRUE(reports::is_likelihood_setting(mc16));
+  EXPECT_EQ(mc16.policy, "mc_elbo:mc_num=16;mc_batch_size=32;sampling_eps=0.001");
+  EXPECT_EQ(mc16.options.at("mc_num"), 16);
+  // 10 arc_easy documents x 4 options + 10 winogrande x 2, at each of the two points.
+  EXPECT_EQ(fake.seen.size(), 2u * (40 + 20));
+  // Every option of a document shares the document's seed (common random numbers); documents differ.
+  std::set<uint64_t> all_seeds;
+  for (const auto& req : fake.seen) {
+    EXPECT_EQ(req.context.rfind("<|beginoftext|>", 0), 0u);  // the base prefix, as for plain prompts
+    all_seeds.insert(req.seed);
+  }
+  for (size_t i = 0; i < 40; i += 4)
+    for (size_t k = 1; k < 4; ++k) EXPECT_EQ(fake.seen[i + k].seed, fake.seen[i].seed);
+  EXPECT_EQ(all_seeds.size(), 20u);  // one per document (the same at both points: the run seed is the same)
+
+  const auto samples = reports::read_samples_jsonl(out / reports::kSamplesFileName);
+  size_t checked = 0;
+  for (const auto& s : samples) {
+    if (s.task == "sudoku") {
+      EXPECT_TRUE(s.choices.empty());
+      continue;
+    }
+    ASSERT_EQ(s.choices.size(), s.task == "arc_easy" ? 4u : 2u) << s.doc_id;
+    // acc is 1 exactly when the likeliest option is the expected one.
+    size_t best = 0;
+    for (size_t i = 1; i < s.choices.size(); ++i)
+      if (s.choices[i].loglikelihood > s.choices[best].loglikelihood) best = i;
+    EXPECT_EQ(s.metrics.at("acc,none"), s.choices[best].text == s.expected ? 1.0 : 0.0) << s.doc_id;
+    EXPECT_EQ(s.response, s.choices[best].text);
+    EXPECT_TRUE(s.choices[0].std_error.has_value());
+    EXPECT_FALSE(s.timing.generated_tokens.has_value());
+    ++checked;
+  }
+  EXPECT_EQ(checked, 40u);
+  const auto* arc64 = reports::find_result(r.results, "arc_easy", r.results.settings[1].id);
+  ASSERT_NE(arc64, nullptr);
+  EXPECT_EQ(arc64->metrics.count("acc_norm,none"), 1u);
+  ASSERT_TRUE(arc64->performance);
+  EXPECT_EQ(arc64->performance->forward_passes, 10 * 4 * 2);  // 64 samples in batches of 32 per option
+  EXPECT_FALSE(arc64->performance->tokens_per_second);      // nothing is generated
+  const auto* wino = reports::find_task(r.results, "winogrande");
+  ASSERT_NE(wino, nullptr);
+  EXPECT_EQ(wino->primary_metric, "acc,none");
+  EXPECT_EQ(wino->n_shot, 5);
+}
+
+TEST(RunEvaluation, MultipleChoiceResumesShardsAndIgnoresBatching) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "arc");
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "winogrande");
+  FakeBackend fake("fake");
+  std::ostringstream log;
+  const auto whole = test::fresh_dir("choices_whole");
+  run_evaluation(fake, choice_run(whole), log);
+  const auto before = test::comparable_results(whole);
+  auto again = run_evaluation(fake, choice_run(whole), log);
+  EXPECT_EQ(again.computed, 0u);
+  EXPECT_EQ(test::comparable_results(whole), before);
+
+  auto one_by_one = choice_run(test::fresh_dir("choices_b1"));
+  one_by_one.batch_size = 1;
+  run_evaluation(fake, one_by_one, log);
+  EXPECT_EQ(test::comparable_samples(one_by_one.output_dir), test::comparable_samples(whole));
+
+  const auto sharded = test::fresh_dir("choices_sharded");
+  for (int i = 0; i < 2; ++i) {
+    auto o = choice_run(sharded);
+    o.shard = {i, 2};
+    run_evaluation(fake, o, log);
+  }
+  merge_shards({sharded}, sharded, "test");
+  EXPECT_EQ(test::comparable_results(sharded), before);
+  EXPECT_EQ(test::comparable_samples(sharded), test::comparable_samples(whole));
+}
+
+TEST(RunEvaluation, MultipleChoiceFailuresAndBadSettings) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "arc");
+  const auto out = test::fresh_dir("choices_fail");
+  auto o = test::test_run(out, {"arc_easy"}, 6, 3);
+  o.grid.mc_num = {32};
+  // The second document's question: its batch fails, is retried document by document, and only it fails.
+  FakeBackend failing("fake:fail_on=Which piece of safety equipment is used to keep mold spores");
+  std::ostringstream log;
+  auto r = run_evaluation(failing, o, log);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.computed, 5u);
+  // Failures are not cached: the same command retries just that document (and it fails again).
+  auto again = run_evaluation(failing, o, log);
+  EXPECT_EQ(again.cached, 5u);
+  EXPECT_EQ(again.failed, 1u);
+  EXPECT_EQ(again.computed, 0u);
+  const auto samples = reports::read_samples_jsonl(out / reports::kSamplesFileName);
+  ASSERT_EQ(samples.size(), 6u);
+  size_t with_error = 0;
+  for (const auto& s : samples) with_error += s.error.find("fail_on") != std::string::npos;
+  EXPECT_EQ(with_error, 1u);
+  FakeBackend healthy("fake");
+
+  auto bad = o;
+  bad.likelihood.mc_batch_size = 0;
+  try {
+    run_evaluation(healthy, bad, log);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "mc_batch_size must be >= 1, got 0");
+  }
 }
