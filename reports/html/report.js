@@ -65,7 +65,13 @@
 
   // ---- series: settings that differ only in steps form one line ---------------------------------
   const axisNames = ['alg', 'temperature', 'top_p', 'top_k', 'alg_temp', 'max_new_tokens', 'seed', 'policy'];
-  const seriesKey = (s) => axisNames.map((a) => a + '=' + JSON.stringify(s[a])).join(',');
+  // Multiple-choice settings (policy "mc_elbo:...") decode nothing: their x axis is the Monte Carlo samples
+  // per option, and the settings of one estimator that differ only in that count form one line.
+  const isLikelihood = (s) => String(s.policy || '').startsWith('mc_elbo');
+  const xOf = (s) => (isLikelihood(s) && s.options && isNum(s.options.mc_num) ? s.options.mc_num : s.steps);
+  const seriesKey = (s) => (isLikelihood(s)
+    ? 'mc_elbo,seed=' + s.seed + ',batch=' + s.options.mc_batch_size + ',eps=' + s.options.sampling_eps
+    : axisNames.map((a) => a + '=' + JSON.stringify(s[a])).join(','));
   // Labels name only the axes that vary between series, so legends stay short.
   function seriesOf(settings) {
     const groups = new Map();
@@ -79,9 +85,10 @@
     const shown = varying.length ? varying : ['alg', 'temperature'];
     const short = { temperature: 'T', max_new_tokens: 'len', alg_temp: 'alg_T' };
     return list.map((g, i) => ({
-      label: shown.map((a) => (a === 'alg' || a === 'policy' ? String(g[0][a]) : (short[a] || a) + '=' +
-        (g[0][a] === null ? 'off' : g[0][a]))).join(' '),
-      settings: g.slice().sort((a, b) => a.steps - b.steps),
+      label: isLikelihood(g[0]) ? 'MC ELBO' + (list.length > 1 ? ' seed=' + g[0].seed : '')
+        : shown.map((a) => (a === 'alg' || a === 'policy' ? String(g[0][a]) : (short[a] || a) + '=' +
+          (g[0][a] === null ? 'off' : g[0][a]))).join(' '),
+      settings: g.slice().sort((a, b) => xOf(a) - xOf(b)),
       color: palette[i % palette.length],
     }));
   }
@@ -149,7 +156,7 @@
   };
 
   function stepsAxis(settings) {
-    const steps = [...new Set(settings.map((s) => s.steps))].sort((a, b) => a - b);
+    const steps = [...new Set(settings.map(xOf))].sort((a, b) => a - b);
     // Steps are usually powers of two: a log axis spaces them evenly; ticks only at the steps used.
     const log = steps.length > 1 && steps[0] > 0;
     // Pad the range so the first and last points (and their error bars) are not cut at the plot edge.
@@ -159,7 +166,7 @@
       min: log ? steps[0] / pad : undefined,
       max: log ? steps[steps.length - 1] * pad : undefined,
       offset: !log,
-      title: { display: true, text: 'denoising steps' },
+      title: { display: true, text: settings.length && settings.every(isLikelihood) ? 'Monte Carlo samples per option' : 'denoising steps' },
       afterBuildTicks: (axis) => { axis.ticks = steps.map((v) => ({ value: v })); },
       ticks: { callback: (v) => String(v) },
     };
@@ -208,11 +215,12 @@
       data: sr.settings.filter((s) => metricOf(s) && isNum(metricOf(s).value)).map((s) => {
         const m = metricOf(s);
         const se = isNum(m.stderr) ? m.stderr : null;
-        return { x: s.steps, y: m.value, yMin: se === null ? null : m.value - se, yMax: se === null ? null : m.value + se, label: s.label || s.id };
+        return { x: xOf(s), y: m.value, yMin: se === null ? null : m.value - se, yMax: se === null ? null : m.value + se, label: s.label || s.id };
       }),
     })).filter((d) => d.data.length);
     if (accSets.length) {
-      const options = baseOptions(metric + ' vs steps (± stderr)', stepsAxis(settings), metric.split(',')[0]);
+      const versus = settings.every(isLikelihood) ? ' vs Monte Carlo samples (± stderr)' : ' vs steps (± stderr)';
+      const options = baseOptions(metric + versus, stepsAxis(settings), metric.split(',')[0]);
       // The y range must hold the error bars too; a metric that lives in [0, 1] stays inside it.
       const ends = accSets.flatMap((d) => d.data.flatMap((p) => [p.y, p.yMin, p.yMax])).filter(isNum);
       const values = accSets.flatMap((d) => d.data.map((p) => p.y));
@@ -226,12 +234,12 @@
     const tpsSets = series.map((sr) => ({
       label: sr.label, borderColor: sr.color, backgroundColor: sr.color, tension: 0,
       data: sr.settings.filter((s) => perfOf(s) && isNum(perfOf(s).tokens_per_second))
-        .map((s) => ({ x: s.steps, y: perfOf(s).tokens_per_second, label: s.label || s.id })),
+        .map((s) => ({ x: xOf(s), y: perfOf(s).tokens_per_second, label: s.label || s.id })),
     })).filter((d) => d.data.length);
     if (tpsSets.length) {
       addChart(tpsBox, task.name, 'tokens-per-second-vs-steps', { type: 'line', data: { datasets: tpsSets },
         options: baseOptions('generated tokens/s vs steps', stepsAxis(settings), 'tokens/s') });
-    } else noData(tpsBox, 'no performance measured');
+    } else noData(tpsBox, settings.length && settings.every(isLikelihood) ? 'nothing generated: options are scored by log-likelihood' : 'no performance measured');
 
     // accuracy vs latency with the Pareto front (lower latency and better metric both win)
     const points = [];
@@ -273,7 +281,7 @@
     const body = rows.map((r) => {
       const p = r.performance, s = settingsById.get(r.setting) || {}, l = p.latency_per_sample_ms || {};
       return el('tr', {}, el('td', { text: r.task }), el('td', { title: r.setting, text: settingLabel(r.setting) }),
-        el('td', { class: 'num', text: s.steps === undefined ? '–' : String(s.steps) }),
+        el('td', { class: 'num', text: s.steps === undefined || isLikelihood(s) ? '–' : String(s.steps) }),
         el('td', { class: 'num', text: fmtInt(p.batch_size) }), el('td', { class: 'num', text: fmtInt(p.forward_passes) }),
         el('td', { class: 'num', text: fmtMs(p.ms_per_step) }), el('td', { class: 'num', text: fmtMs(l.mean) }),
         el('td', { class: 'num', text: fmtMs(l.median) }), el('td', { class: 'num', text: fmtMs(l.p90) }),
