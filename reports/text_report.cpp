@@ -171,7 +171,9 @@ std::string performance_table_markdown(const Results& results) {
     const std::optional<LatencyStats>& l = p.latency_per_sample;
     std::optional<double> peak_gib;
     if (p.peak_memory_bytes) peak_gib = double(*p.peak_memory_bytes) / double(std::int64_t(1) << 30);
-    t.rows.push_back({r.task, label_of(results, r.setting_id), s ? std::to_string(s->steps) : "", s ? s->alg : "",
+    // Multiple-choice settings decode nothing: no steps or algorithm to show (their label names the estimator).
+    const bool decodes = s && !is_likelihood_setting(*s);
+    t.rows.push_back({r.task, label_of(results, r.setting_id), decodes ? std::to_string(s->steps) : "", decodes ? s->alg : "",
                       s ? format_number(s->temperature) : "", p.batch_size ? std::to_string(*p.batch_size) : "",
                       optional_integer(p.forward_passes), fixed_or_empty(p.ms_per_step, 2),
                       l ? fixed(l->mean_ms, 1) : "", l ? fixed(l->median_ms, 1) : "", l ? fixed(l->p90_ms, 1) : "",
