@@ -152,13 +152,7 @@ SampleCache::Row cache_row(const PendingItem& item, const reports::SampleRecord&
 }
 
 reports::SampleRecord failed_record(const PendingItem& item, const std::string& error) {
-  reports::SampleRecord s;
-  s.task = item.task->name();
-  s.doc_id = item.prepared->doc->id;
-  s.setting_id = item.setting_id;
-  s.prompt_hash = item.prepared->prompt_hash;
-  s.prompt = item.prepared->prompt;
-  s.expected = item.prepared->doc->fields.count("target") ? item.prepared->doc->fields.at("target") : "";
+  reports::SampleRecord s = new_record(*item.task, *item.prepared->doc, item.setting_id, item.prepared->prompt, item.prepared->prompt_hash);
   s.error = error;
   return s;
 }

@@ -63,13 +63,20 @@ std::string choices_hash(const std::vector<tasks::ChoicePair>& choices) {
   return "sha256:" + datasets::sha256_hex(pairs.dump());
 }
 
-reports::SampleRecord choice_record(const tasks::Task& task, const ChoicesToScore& c) {
+reports::SampleRecord new_record(const tasks::Task& task, const tasks::Document& doc, const std::string& setting_id,
+                                 const std::string& prompt, const std::string& prompt_hash) {
   reports::SampleRecord s;
   s.task = task.name();
-  s.doc_id = c.doc->id;
-  s.setting_id = c.setting_id;
-  s.prompt = c.prompt;
-  s.prompt_hash = c.prompt_hash;
+  s.doc_id = doc.id;
+  s.setting_id = setting_id;
+  s.prompt = prompt;
+  s.prompt_hash = prompt_hash;
+  if (auto it = doc.fields.find("target"); it != doc.fields.end()) s.expected = it->second;
+  return s;
+}
+
+reports::SampleRecord choice_record(const tasks::Task& task, const ChoicesToScore& c) {
+  reports::SampleRecord s = new_record(task, *c.doc, c.setting_id, c.prompt, c.prompt_hash);
   try {
     const std::vector<std::string> options = tasks::choice_texts(task.spec(), *c.doc);
     s.expected = options.at(static_cast<size_t>(tasks::gold_choice(task.spec(), *c.doc)));
@@ -103,14 +110,8 @@ std::vector<reports::SampleRecord> sample_records(const tasks::Task& task, const
   std::vector<reports::SampleRecord> records;
   for (size_t i = 0; i < responses.size(); ++i) {
     const ResponseToScore& r = responses[i];
-    reports::SampleRecord s;
-    s.task = task.name();
-    s.doc_id = r.doc->id;
-    s.setting_id = r.setting_id;
-    s.prompt = r.prompt;
-    s.prompt_hash = r.prompt_hash;
+    reports::SampleRecord s = new_record(task, *r.doc, r.setting_id, r.prompt, r.prompt_hash);
     s.response = r.response;
-    if (auto it = r.doc->fields.find("target"); it != r.doc->fields.end()) s.expected = it->second;
     if (!batch_error.empty()) {
       s.error = "scoring failed: " + batch_error;
       records.push_back(std::move(s));

@@ -23,6 +23,11 @@ reports::TaskInfo task_info(const tasks::Task& task);
 // apply the task's stop strings this way.
 std::string cut_at_stop(const std::string& text, const std::vector<std::string>& stop);
 
+// A record's identity: task, document, setting, prompt and its hash, and the document's "target" field as
+// `expected` (where it has one). Every record the harness writes starts here.
+reports::SampleRecord new_record(const tasks::Task& task, const tasks::Document& doc, const std::string& setting_id,
+                                 const std::string& prompt, const std::string& prompt_hash);
+
 // One response to score, with what its record shows.
 struct ResponseToScore {
   const tasks::Document* doc = nullptr;

@@ -9,15 +9,16 @@
 
 #include "../support/error_of.h"
 #include "../support/test_paths.h"
+#include "task_test_support.h"
 #include "tasks/code/code_task.h"
 #include "tasks/registry.h"
 
 using namespace dream;
 using namespace dream::tasks;
+using test::metric;
+using test::shared_data;
 
 namespace {
-
-datasets::DataDir shared_data() { return datasets::DataDir(test::datasets_dir()); }
 
 // FNV-1a 64 over the texts joined by NUL bytes, as reference_prompt_hashes.py computes it.
 std::uint64_t fnv1a64(const std::vector<std::string>& texts) {

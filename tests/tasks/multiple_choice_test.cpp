@@ -2,7 +2,9 @@
 // task, acc / acc_norm on hand-worked log-likelihoods, spec and data errors name what is wrong.
 #include <gtest/gtest.h>
 
+#include "../support/error_of.h"
 #include "../support/test_paths.h"
+#include "task_test_support.h"
 #include "datasets/records.h"
 #include "tasks/multiple_choice/multiple_choice.h"
 #include "tasks/registry.h"
@@ -10,17 +12,11 @@
 
 using namespace dream;
 using namespace dream::tasks;
+using test::error_of;
+using test::metric;
+using test::shared_data;
 
 namespace {
-
-datasets::DataDir shared_data() { return datasets::DataDir(test::datasets_dir()); }
-
-double metric(const SampleScore& s, const std::string& name) {
-  for (const auto& [k, v] : s.metrics)
-    if (k == name) return v;
-  ADD_FAILURE() << "no metric " << name;
-  return -1;
-}
 
 TaskSpec mc_spec(nlohmann::json j) {
   nlohmann::json base = {{"version", "1"}, {"output_type", "multiple_choice"}, {"doc_to_text", "Q: {{q}}\nA:"},
@@ -36,15 +32,6 @@ Document doc_with(std::vector<std::string> choices, int gold) {
   d.choices = std::move(choices);
   d.gold = gold;
   return d;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/test_paths.h"
+#include "task_test_support.h"
 #include "datasets/countdown.h"
 #include "datasets/sudoku.h"
 #include "tasks/registry.h"
@@ -9,19 +10,8 @@
 
 using namespace dream;
 using namespace dream::tasks;
-
-namespace {
-
-datasets::DataDir shared_data() { return datasets::DataDir(test::datasets_dir()); }
-
-double metric(const SampleScore& s, const std::string& name) {
-  for (const auto& [k, v] : s.metrics)
-    if (k == name) return v;
-  ADD_FAILURE() << "no metric " << name;
-  return -1;
-}
-
-}  // namespace
+using test::metric;
+using test::shared_data;
 
 TEST(Scoring, Gsm8kStrictAndFlexible) {
   DREAM_REQUIRE_PATH(test::datasets_dir() / "gsm8k");
