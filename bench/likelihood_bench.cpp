@@ -1,15 +1,14 @@
 // The Monte Carlo ELBO log-likelihood on CPU: one request (mc_num 128, batch 32: 4 forwards) and one batch's loss
 // with the lm_head on the masked rows only vs on full [b, l, V] logits (the official way), for the golden-tiny
 // shape and a ~100M-parameter random model (fp32, in memory: the weights `dream-eval make-model` writes for the
-// same shape and seed), on all cores. Run: build/bench/dream_bench_likelihood
+// same shape and seed), with the backend's automatic CPU threads (set_cpu_threads: one for the tiny model, one
+// per core for the 100M one). Run: build/bench/dream_bench_likelihood
 // Counters: ms_per_request (wall time of mc_loglikelihood), ms_per_forward (that / forwards),
 // ms_per_batch (wall time of one batch's loss), masked (masked positions in that batch).
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -32,6 +31,7 @@ const DreamModel& model_named(const std::string& name) {
     const DreamConfig c = name == "tiny" ? small_config(320, 64, 160, 2, 4, 2) : small_config(16384, 768, 2048, 12, 12, 4, 1e6);
     slot = std::make_unique<DreamModel>(random_model(c, at::kFloat, at::kCPU, 1));
   }
+  set_cpu_threads(0, slot->config());
   return *slot;
 }
 
@@ -97,8 +97,6 @@ BENCHMARK_CAPTURE(BM_BatchLoss, m100_c64_n8, Shape{"100m", 64, 8})
 }  // namespace
 
 int main(int argc, char** argv) {
-  // All cores, like the generation benchmark.
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
