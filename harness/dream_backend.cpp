@@ -1,5 +1,6 @@
 #include "backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "model/device.h"
 #include "model/dream_model.h"
 #include "model/generate.h"
+#include "model/likelihood.h"
 #include "model/text_batch.h"
 #include "model/tokenizer/chat_template.h"
 
@@ -45,6 +47,7 @@ class DreamBackend final : public GenerationBackend {
         }()),
         tokenizer_(tokenizer::Tokenizer::load(o.model)),
         end_ids_(model::end_of_text_ids(tokenizer_, model_.config())),
+        likelihood_eos_id_(model::likelihood_eos_id(tokenizer_, model_.config())),
         tokenizer_fingerprint_(tokenizer_files_fingerprint(o.model)) {}
 
   std::string fingerprint() const override {
@@ -113,6 +116,32 @@ class DreamBackend final : public GenerationBackend {
     return out;
   }
 
+  std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& s) override {
+    model::McLikelihoodParams p;
+    p.mc_num = s.mc_num;
+    p.mc_batch_size = s.mc_batch_size;
+    p.sampling_eps = s.sampling_eps;
+    p.validate();  // before any work: a bad setting fails the call, not request after request
+    // Sequences longer than the model's positions lose context on the left like longer-than-4096 ones.
+    const int64_t max_length = std::min(model::kLikelihoodMaxLength, model_.config().max_position_embeddings);
+    std::vector<LikelihoodOutput> out;
+    for (const LikelihoodRequest& r : requests) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const model::EncodedPair pair = model::encode_pair(tokenizer_, r.context, r.continuation, likelihood_eos_id_, max_length);
+      p.seed = r.seed;  // one generator per request: its estimate does not depend on the other requests
+      const model::McLikelihood ll = model::mc_loglikelihood(model_, pair.context, pair.continuation, p);
+      LikelihoodOutput o;
+      o.loglikelihood = ll.loglikelihood;
+      o.std_error = ll.std_error;
+      o.context_tokens = static_cast<int>(pair.context.size());
+      o.continuation_tokens = static_cast<int>(pair.continuation.size());
+      o.forward_passes = static_cast<int>(ll.forward_passes);
+      o.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      out.push_back(o);
+    }
+    return out;
+  }
+
   size_t peak_memory_bytes() const override {
     const int64_t bytes = model::peak_memory(model_.device()).bytes;
     return bytes > 0 ? static_cast<size_t>(bytes) : 0;
@@ -128,6 +157,7 @@ class DreamBackend final : public GenerationBackend {
   model::DreamModel model_;
   tokenizer::Tokenizer tokenizer_;
   std::vector<int64_t> end_ids_;
+  int64_t likelihood_eos_id_;
   std::string tokenizer_fingerprint_;
 };
 

@@ -1,9 +1,11 @@
 // The Dream backend under run_evaluation: a random Dream checkpoint with the real Dream tokenizer runs a
 // step sweep end to end; outputs do not depend on batching (per-row seeds, left padding); traces are kept;
-// a rerun comes entirely from the cache.
+// a rerun comes entirely from the cache; log-likelihood requests.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
+#include <string>
 
 #include "../support/test_paths.h"
 #include "harness/run.h"
@@ -86,4 +88,59 @@ TEST(DreamBackend, UnknownPolicyAndDeviceAreClearErrors) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("policy 'threshold:0.9'"), std::string::npos);
   }
+}
+
+// Log-likelihood requests: the official pair encoding (token counts), finite estimates with their standard error,
+// one forward per Monte Carlo batch, estimates that depend only on the request and its seed, settings errors.
+TEST(DreamBackend, LoglikelihoodEncodesEstimatesAndHonoursSeeds) {
+  DREAM_REQUIRE_PATH(test::golden_dir() / "dream-v0-instruct-7b" / "vocab.json");
+  auto backend = open_backend({.model = random_dream_with_real_tokenizer().string(), .extra = {{"threads", "1"}}});
+  const std::string context = backend->base_prompt_prefix() + "Question: capital of France?\nAnswer:";
+  const std::vector<LikelihoodRequest> requests = {
+      {context, " Paris", 7}, {context, " London is a city", 7}, {context + " ", "Paris", 8}, {context, "", 7}};
+  LikelihoodSettings s;
+  s.mc_num = 8;
+  s.mc_batch_size = 4;
+  const std::vector<LikelihoodOutput> out = backend->loglikelihood(requests, s);
+  ASSERT_EQ(out.size(), requests.size());
+  for (size_t i = 0; i + 1 < out.size(); ++i) {
+    EXPECT_TRUE(std::isfinite(out[i].loglikelihood)) << i;
+    EXPECT_LT(out[i].loglikelihood, 0.0) << i;
+    EXPECT_GT(out[i].std_error, 0.0) << i;
+    EXPECT_EQ(out[i].forward_passes, 2) << i;  // mc_num / mc_batch_size
+    EXPECT_GT(out[i].latency_ms, 0.0) << i;
+    EXPECT_EQ(out[i].context_tokens, backend->count_tokens(context)) << i;  // the trailing space moved out
+  }
+  // The end-of-text token is counted in the continuation.
+  EXPECT_EQ(out[0].continuation_tokens, backend->count_tokens(" Paris") + 1);
+  EXPECT_EQ(out[1].continuation_tokens, backend->count_tokens(" London is a city") + 1);
+  EXPECT_EQ(out[2].continuation_tokens, out[0].continuation_tokens);
+  // An empty continuation is the end-of-text alone: never masked, estimate 0 without a forward.
+  EXPECT_EQ(out[3].continuation_tokens, 1);
+  EXPECT_EQ(out[3].loglikelihood, 0.0);
+  EXPECT_EQ(out[3].forward_passes, 0);
+
+  // The same request and seed give the same estimate, alone or among others; the seed moves it.
+  const std::vector<LikelihoodOutput> alone = backend->loglikelihood(std::span(&requests[0], 1), s);
+  EXPECT_EQ(alone[0].loglikelihood, out[0].loglikelihood);
+  EXPECT_EQ(alone[0].std_error, out[0].std_error);
+  EXPECT_NE(out[2].loglikelihood, out[0].loglikelihood);  // same tokens, seed 8 instead of 7
+
+  auto error = [&](LikelihoodSettings bad) -> std::string {
+    try {
+      backend->loglikelihood(std::span(&requests[0], 1), bad);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  LikelihoodSettings bad = s;
+  bad.mc_num = 0;
+  EXPECT_NE(error(bad).find("mc_num = 0"), std::string::npos) << error(bad);
+  bad = s;
+  bad.mc_batch_size = 0;
+  EXPECT_NE(error(bad).find("mc_batch_size = 0"), std::string::npos) << error(bad);
+  bad = s;
+  bad.sampling_eps = 1.5;
+  EXPECT_NE(error(bad).find("sampling_eps = 1.5"), std::string::npos) << error(bad);
 }
