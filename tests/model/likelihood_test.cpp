@@ -4,12 +4,14 @@
 // and the official `_encode_pair` rules on the real Dream tokenizer.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "../support/test_paths.h"
+#include "model/device.h"
 #include "model/likelihood.h"
 #include "model/random_checkpoint.h"
 #include "model/text_batch.h"
@@ -196,6 +198,32 @@ void expect_unbiased(const DreamModel& m, const std::vector<int64_t>& context, c
   EXPECT_GT(mc.std_error, 0.0);
   EXPECT_LT(mc.std_error, 0.05 * std::abs(exact));
   EXPECT_NEAR(mc.loglikelihood, exact, 4 * mc.std_error) << "exact " << exact << ", standard error " << mc.std_error;
+}
+
+// The CUDA path (skips without a device; runs in scripts/gpu-check.sh): the same masks give the CPU's loss in
+// float32 (TF32 off), an estimate is reproducible for a seed and agrees with the CPU's within Monte Carlo error
+// (the two devices draw different random streams).
+TEST(McLikelihoodCuda, SameMasksSameLossAndEstimatesAgreeWithTheCpu) {
+  REQUIRE_GOLDEN_TINY();
+  const std::optional<at::Device> gpu = cuda_device_if_present();
+  if (!gpu) GTEST_SKIP() << "no CUDA device (or a CPU-only build): runs on the GPU machine";
+  ASSERT_FALSE(at::globalContext().allowTF32CuBLAS());
+  LoadOptions options;
+  options.device = *gpu;
+  const DreamModel cuda_model = DreamModel::load(test::golden_dir() / "dream-tiny-a", options);
+  const at::Tensor ids = as_tensor({317, 5, 77, 140, 9, 260, 33, 101, 7, 250, 64, 12, 318});
+  at::Generator gen = compat::make_cpu_generator(5);
+  const McMasks masks = draw_mc_masks(32, ids.size(0), 4, kEps, gen, at::kCPU);
+  const McMasks on_gpu{masks.masked.to(*gpu), masks.p.to(*gpu)};
+  const double cpu = mc_batch_loss(golden_tiny(), ids, masks).item<double>();
+  EXPECT_NEAR(mc_batch_loss(cuda_model, ids.to(*gpu), on_gpu).item<double>(), cpu, 1e-4 * std::abs(cpu));
+
+  const std::vector<int64_t> context = {317, 5, 77, 140}, continuation = {9, 260, 33, 101, 318};
+  const McLikelihoodParams params{.mc_num = 2048, .mc_batch_size = 64, .seed = 3};
+  const McLikelihood a = mc_loglikelihood(cuda_model, context, continuation, params);
+  EXPECT_EQ(a.loglikelihood, mc_loglikelihood(cuda_model, context, continuation, params).loglikelihood);
+  const McLikelihood c = mc_loglikelihood(golden_tiny(), context, continuation, params);
+  EXPECT_NEAR(a.loglikelihood, c.loglikelihood, 5 * std::hypot(a.std_error, c.std_error));
 }
 
 TEST(McLoglikelihood, UnbiasedAgainstTheExactExpectation) {
