@@ -174,7 +174,7 @@ std::string performance_table_markdown(const Results& results) {
     // Multiple-choice settings decode nothing: no steps or algorithm to show (their label names the estimator).
     const bool decodes = s && !is_likelihood_setting(*s);
     t.rows.push_back({r.task, label_of(results, r.setting_id), decodes ? std::to_string(s->steps) : "", decodes ? s->alg : "",
-                      s ? format_number(s->temperature) : "", p.batch_size ? std::to_string(*p.batch_size) : "",
+                      decodes ? format_number(s->temperature) : "", p.batch_size ? std::to_string(*p.batch_size) : "",
                       optional_integer(p.forward_passes), fixed_or_empty(p.ms_per_step, 2),
                       l ? fixed(l->mean_ms, 1) : "", l ? fixed(l->median_ms, 1) : "", l ? fixed(l->p90_ms, 1) : "",
                       optional_integer(p.generated_tokens), fixed_or_empty(p.tokens_per_second, 2),

@@ -369,6 +369,21 @@
       grid);
   }
 
+  // Multiple-choice samples: every option with its estimated log-likelihood; the right one and the likeliest
+  // one marked.
+  function choicesView(s) {
+    let best = 0;
+    s.choices.forEach((c, i) => { if (c.loglikelihood > s.choices[best].loglikelihood) best = i; });
+    const cell = (text, cls) => el('td', { class: cls || '', text });
+    return el('table', { class: 'choices' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'option' }), el('th', { class: 'num', text: 'log-likelihood' }),
+        el('th', { class: 'num', text: '± stderr' }), el('th', { class: 'num', text: 'tokens' }), el('th', { text: '' }))),
+      el('tbody', {}, s.choices.map((c, i) => el('tr', { class: (c.text === s.expected ? 'right' : '') + (i === best ? ' likeliest' : '') },
+        cell(c.text, 'cell-text'), cell(fmt(c.loglikelihood, 3), 'num'), cell(isNum(c.stderr) ? fmt(c.stderr, 3) : '–', 'num'),
+        cell(isNum(c.tokens) ? String(c.tokens) : '–', 'num'),
+        cell([c.text === s.expected ? 'right' : null, i === best ? 'likeliest' : null].filter(Boolean).join(', '))))));
+  }
+
   function sampleDetail(s) {
     const items = [];
     const add = (name, node) => items.push(el('dt', { text: name }), el('dd', {}, node));
@@ -396,6 +411,7 @@
         isNum(t.forward_passes) ? t.forward_passes + ' forward passes' : null,
         isNum(t.generated_tokens) ? t.generated_tokens + ' generated tokens' : null].filter(Boolean).join(' · ') }));
     add('response', pre(s.response || '', 'sample-response'));
+    if (s.choices && s.choices.length) add('options', choicesView(s));
     if (s.trace) add('diffusion trace', traceView(s.trace));
     add('prompt', pre(s.prompt !== undefined ? s.prompt : prompts[s.prompt_hash] || '', 'sample-prompt'));
     if (s.prompt_hash) add('prompt hash', el('span', { class: 'mono', text: s.prompt_hash }));

@@ -48,7 +48,13 @@ try {
       data: d.data.map((p) => ({ x: p.x, y: p.y, yMin: p.yMin, yMax: p.yMax })), drawn: chart.getDatasetMeta(chart.data.datasets.indexOf(d)).data.length })) : null };
   }));
   const tasksWithResults = results.tasks.filter((t) => results.results.some((r) => r.task === t.name));
-  check(charts.length === 3 * tasksWithResults.length, `3 charts per task (${charts.length} for ${tasksWithResults.length} tasks)`);
+  // Multiple-choice settings (policy mc_elbo:...) plot against Monte Carlo samples and have no tokens/s chart.
+  const settingOf = (id) => results.settings.find((s) => s.id === id);
+  const isLikelihood = (s) => s.policy.startsWith('mc_elbo');
+  const likelihoodTask = (t) => results.results.filter((r) => r.task === t.name).every((r) => isLikelihood(settingOf(r.setting)));
+  const expectedCharts = tasksWithResults.reduce((n, t) => n + (likelihoodTask(t) ? 2 : 3), 0);
+  check(tasksWithResults.some(likelihoodTask) && charts.length === expectedCharts,
+    `3 charts per generation task, 2 per multiple-choice task (${charts.length}/${expectedCharts})`);
   for (const c of charts) {
     check(c.datasets && c.datasets.length > 0 && c.datasets.every((d) => d.data.length > 0 && d.drawn === d.data.length),
       `${c.task} ${c.kind}: every dataset has its points drawn`);
@@ -57,7 +63,7 @@ try {
   for (const t of tasksWithResults) {
     const rows = results.results.filter((r) => r.task === t.name);
     const metric = t.primary_metric;
-    const stepsOf = (id) => results.settings.find((s) => s.id === id).steps;
+    const stepsOf = (id) => (isLikelihood(settingOf(id)) ? settingOf(id).options.mc_num : settingOf(id).steps);
     const acc = charts.find((c) => c.task === t.name && c.kind === 'accuracy-vs-steps');
     const points = acc ? acc.datasets.flatMap((d) => d.data) : [];
     check(points.length === rows.length, `${t.name} accuracy-vs-steps: one point per setting (${points.length}/${rows.length})`);
@@ -67,8 +73,12 @@ try {
       check(p && near(p.yMin, m.value - m.stderr) && near(p.yMax, m.value + m.stderr), `${t.name} ${r.setting}: point at ${m.value} with ± ${m.stderr}`);
     }
     const tps = charts.find((c) => c.task === t.name && c.kind === 'tokens-per-second-vs-steps');
-    const tpsValues = tps ? tps.datasets.flatMap((d) => d.data.map((p) => p.y)).sort() : [];
-    check(JSON.stringify(tpsValues) === JSON.stringify(rows.map((r) => r.performance.tokens_per_second).sort()), `${t.name} tokens/s points match the results`);
+    if (likelihoodTask(t)) {
+      check(!tps && rows.every((r) => r.performance.tokens_per_second === undefined), `${t.name}: no tokens/s for a multiple-choice task`);
+    } else {
+      const tpsValues = tps ? tps.datasets.flatMap((d) => d.data.map((p) => p.y)).sort() : [];
+      check(JSON.stringify(tpsValues) === JSON.stringify(rows.map((r) => r.performance.tokens_per_second).sort()), `${t.name} tokens/s points match the results`);
+    }
     // The Pareto front, recomputed here: no other point has lower latency and a better metric.
     const scatter = charts.find((c) => c.task === t.name && c.kind === 'accuracy-vs-latency');
     const all = rows.map((r) => ({ x: r.performance.latency_per_sample_ms.mean, y: r.metrics[metric].value }));
@@ -139,6 +149,21 @@ try {
   const masked = await page.$$eval('#sample-detail .trace-grid .tok.masked', (els) => els.length);
   check(masked === hostile.trace.tokens.filter((t) => t.step >= 8).length, `step slider masks tokens revealed at step >= 8 (${masked})`);
   await page.locator('#sample-detail .trace-slider').fill(String(hostile.trace.steps));
+
+  // ---- a multiple-choice sample lists its options, the right and the likeliest marked -------------
+  const mc = samples.find((s) => s.choices && s.choices.length >= 2);
+  await page.fill('#filter-text', mc.doc_id);
+  await page.selectOption('#filter-task', mc.task);
+  await page.locator(`#sample-table tr.sample-row[data-setting="${mc.setting}"][data-task="${mc.task}"][data-doc="${mc.doc_id}"]`).first().click();
+  const options = await page.$$eval('#sample-detail table.choices tbody tr', (rows) => rows.map((r) => ({
+    text: r.cells[0].textContent, ll: r.cells[1].textContent, right: r.classList.contains('right'), likeliest: r.classList.contains('likeliest') })));
+  const likeliest = mc.choices.reduce((b, c, i) => (c.loglikelihood > mc.choices[b].loglikelihood ? i : b), 0);
+  check(options.length === mc.choices.length && options.every((o, i) => o.text === mc.choices[i].text && o.ll === mc.choices[i].loglikelihood.toFixed(3)),
+    `options table lists every option with its log-likelihood (${options.length}/${mc.choices.length})`);
+  check(options.findIndex((o) => o.likeliest) === likeliest && options.filter((o) => o.right).map((o) => o.text).join() === mc.expected,
+    'the likeliest and the right option are marked');
+  await page.fill('#filter-text', '');
+  await page.selectOption('#filter-task', '');
 
   check(consoleErrors.length === 0, `no console errors or warnings${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
   check(requests.length === 0, `no network requests${requests.length ? ': ' + requests.join(' ') : ''}`);

@@ -61,8 +61,8 @@ TEST(HtmlReport, SampleCapPerTaskAndSetting) {
   const std::string open = "<script type=\"application/json\" id=\"report-data\">";
   const std::size_t start = page.find(open) + open.size();
   const Json payload = Json::parse(page.substr(start, page.find("</script>", start) - start));
-  EXPECT_EQ(payload["samples"].size(), 10u);  // 2 tasks x 5 settings
-  EXPECT_EQ(payload["samples_total"], 50);
+  EXPECT_EQ(payload["samples"].size(), 12u);  // 2 tasks x 5 settings + piqa x 2
+  EXPECT_EQ(payload["samples_total"], 56);
   EXPECT_NE(page.find("<title>dream-eval report: Dream-v0-Instruct-7B</title>"), std::string::npos);
 }
 
