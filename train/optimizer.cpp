@@ -17,6 +17,20 @@ AdamW::AdamW(std::vector<at::Tensor> params, std::vector<bool> decay, AdamWOptio
   }
 }
 
+void AdamW::restore(const std::vector<at::Tensor>& m, const std::vector<at::Tensor>& v, int64_t steps) {
+  if (m.size() != m_.size() || v.size() != v_.size())
+    throw std::invalid_argument("AdamW::restore: " + std::to_string(m.size()) + " / " + std::to_string(v.size()) +
+                                " moments for " + std::to_string(m_.size()) + " parameters");
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < m_.size(); ++i) {
+    if (!m[i].sizes().equals(m_[i].sizes()) || !v[i].sizes().equals(v_[i].sizes()))
+      throw std::invalid_argument("AdamW::restore: moment " + std::to_string(i) + " has another shape than its parameter");
+    m_[i].copy_(m[i]);
+    v_[i].copy_(v[i]);
+  }
+  step_ = steps;
+}
+
 void AdamW::step(double lr) {
   at::NoGradGuard no_grad;
   ++step_;

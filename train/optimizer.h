@@ -26,6 +26,12 @@ class AdamW {
   // gradient is skipped). Then the gradients are zeroed.
   void step(double lr);
   int64_t steps_taken() const { return step_; }
+  // The moment estimates, in parameter order: saved with a checkpoint so a run can resume exactly.
+  const std::vector<at::Tensor>& first_moments() const { return m_; }
+  const std::vector<at::Tensor>& second_moments() const { return v_; }
+  // Restores saved moments and the step count (bias correction continues from it). Throws
+  // std::invalid_argument on a count or shape mismatch.
+  void restore(const std::vector<at::Tensor>& m, const std::vector<at::Tensor>& v, int64_t steps);
 
  private:
   std::vector<at::Tensor> params_, m_, v_;

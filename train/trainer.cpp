@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@
 #include "model/checkpoint.h"
 #include "model/dream_model.h"
 #include "model/random_checkpoint.h"
+#include "model/safetensors.h"
 #include "model/torch_compat.h"
 #include "planning_eval.h"
 
@@ -61,11 +63,83 @@ Parameters init_parameters(const model::DreamConfig& config, double init_std, ui
   return p;
 }
 
-std::ofstream open_csv(const fs::path& path, const char* header) {
-  std::ofstream out(path);
+// A log with `header`; when resuming, its rows up to `keep_through_step` (first column) stay and new rows append.
+std::ofstream open_csv(const fs::path& path, const char* header, std::optional<int64_t> keep_through_step) {
+  std::string kept = std::string(header) + "\n";
+  if (keep_through_step) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      const size_t comma = line.find(',');
+      if (comma != std::string::npos && std::stoll(line.substr(0, comma)) <= *keep_through_step) kept += line + "\n";
+    }
+  }
+  std::ofstream out(path, std::ios::trunc);
   if (!out) throw std::runtime_error(path.string() + ": cannot write");
-  out << header << "\n";
+  out << kept;
   return out;
+}
+
+// The resumable state: float32 master weights and AdamW moments as tensors, the step and the options as metadata.
+void write_training_state(const fs::path& file, const Parameters& params, const AdamW& optimizer, int64_t step,
+                          const json& options) {
+  std::vector<at::Tensor> keep;  // contiguous CPU copies that live until the file is written
+  std::vector<model::TensorToWrite> tensors;
+  auto add = [&](const std::string& name, const at::Tensor& t) {
+    keep.push_back(t.detach().to(at::kCPU, at::kFloat).contiguous());
+    tensors.push_back({name, model::DType::F32, keep.back().sizes().vec(), keep.back().data_ptr(), keep.back().nbytes()});
+  };
+  size_t i = 0;
+  for (const auto& [name, t] : params.named) {
+    add("param." + name, t);
+    add("adam_m." + name, optimizer.first_moments()[i]);
+    add("adam_v." + name, optimizer.second_moments()[i]);
+    ++i;
+  }
+  model::write_safetensors(file, tensors, {{"step", std::to_string(step)}, {"options", options.dump()}});
+}
+
+// Loads the state into `params` and `optimizer`; returns the step it was written at. The options must equal this
+// run's (threads excepted): anything else would not continue the same run.
+int64_t read_training_state(const fs::path& file, Parameters& params, AdamW& optimizer, const json& options) {
+  if (!fs::exists(file)) throw std::runtime_error("train --resume: " + file.string() + " does not exist (no checkpoint to resume from)");
+  const auto state = model::SafetensorsFile::open(file);
+  auto meta = [&](const std::string& key) -> const std::string& {
+    auto it = state->metadata().find(key);
+    if (it == state->metadata().end()) throw std::runtime_error(file.string() + ": metadata '" + key + "' is missing");
+    return it->second;
+  };
+  json saved = json::parse(meta("options"));
+  json now = options;
+  saved.erase("threads");
+  now.erase("threads");
+  if (saved != now) {
+    for (const auto& [key, value] : now.items())
+      if (!saved.contains(key) || saved[key] != value)
+        throw std::invalid_argument("train --resume: " + file.string() + " was written with " + key + " = " +
+                                    (saved.contains(key) ? saved[key].dump() : std::string("(absent)")) + ", this run has " + value.dump());
+    throw std::invalid_argument("train --resume: " + file.string() + " was written with other options");
+  }
+  auto tensor = [&](const std::string& name) {
+    const model::TensorView& v = state->at(name);
+    if (v.dtype != model::DType::F32) throw std::runtime_error(file.string() + ": tensor " + name + " is not F32");
+    return at::from_blob(const_cast<std::byte*>(v.data), v.shape, at::kFloat);
+  };
+  std::vector<at::Tensor> m, v;
+  {
+    at::NoGradGuard no_grad;
+    for (auto& [name, t] : params.named) {
+      const at::Tensor saved_param = tensor("param." + name);
+      if (!saved_param.sizes().equals(t.sizes())) throw std::runtime_error(file.string() + ": tensor param." + name + " has another shape");
+      t.copy_(saved_param);
+      m.push_back(tensor("adam_m." + name).to(t.device()));
+      v.push_back(tensor("adam_v." + name).to(t.device()));
+    }
+  }
+  const int64_t step = std::stoll(meta("step"));
+  optimizer.restore(m, v, step);
+  return step;
 }
 
 }  // namespace
@@ -123,6 +197,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
   const model::DreamConfig config = planning_config(o.shape, ids, o.save_dtype);
 
   Parameters params = init_parameters(config, o.init_std, o.seed, device);
+  const json options_json = options_to_json(o);
   // The float32 parameters themselves: the optimiser updates them in place, so this model always sees the
   // current weights (validation and saving use it).
   const model::DreamModel net(config, model::bind_weights(config, params.named), "training");
@@ -141,8 +216,16 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
 
   TrainSummary summary;
   summary.parameters = config.parameter_count();
+  // Resuming: weights and moments from the state; the data and noise streams replayed to its step (cheap next
+  // to a training step), so every later draw is the one the uninterrupted run makes.
+  int64_t start = 0;
+  if (o.resume) {
+    start = read_training_state(o.output / kTrainingStateFile, params, optimizer, options_json);
+    for (int64_t step = 0; step < start; ++step) add_noise(batches.next(o.batch_size), config.mask_token_id, o.noise_eps, noise_gen);
+  }
+  const int64_t end = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
   {
-    json args = options_to_json(o);
+    json args = options_json;
     args["vocab_size"] = ids.vocab_size;
     args["bpe_merges"] = bpe.merges.size();
     args["parameters"] = summary.parameters;
@@ -150,15 +233,18 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
     std::ofstream(o.output / "training_args.json") << args.dump(2) << "\n";
   }
   log << "train: " << summary.parameters << " parameters, vocabulary " << ids.vocab_size << " (" << bpe.merges.size()
-      << " merges), " << o.steps << " steps of " << o.batch_size << " examples\n";
+      << " merges), " << o.steps << " steps of " << o.batch_size << " examples"
+      << (start > 0 ? ", resuming at step " + std::to_string(start) : std::string())
+      << (end < o.steps ? ", stopping after step " + std::to_string(end) : std::string()) << "\n";
 
   // Held-out validation instances: a seed no training draw uses (training instances come from `batches`).
   std::vector<std::pair<PlanningTask, std::vector<datasets::PlanningInstance>>> validation;
   for (const auto& m : o.data.mix)
     validation.emplace_back(m.task, generate_planning_instances(m.task, static_cast<int>(o.eval_items), o.seed ^ 0x7e57ULL,
                                                                 o.eval_instances));
-  std::ofstream loss_csv = open_csv(o.output / "training_log.csv", "step,lr,loss,masked_ce,grad_norm,seconds");
-  std::ofstream eval_csv = open_csv(o.output / "training_eval.csv", "step,task,alg,steps,correct,total,accuracy");
+  const std::optional<int64_t> kept = o.resume ? std::optional<int64_t>(start) : std::nullopt;
+  std::ofstream loss_csv = open_csv(o.output / "training_log.csv", "step,lr,loss,masked_ce,grad_norm,seconds", kept);
+  std::ofstream eval_csv = open_csv(o.output / "training_eval.csv", "step,task,alg,steps,correct,total,accuracy", kept);
 
   auto validate = [&](int64_t step) {
     for (const auto& [task, items] : validation) {
@@ -173,11 +259,14 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
       if (task == validation.front().first) summary.final_accuracy = r.accuracy();
     }
   };
-  auto save = [&] { model::write_checkpoint(o.output, config, model::named_tensors(config, net.weights()), {o.save_dtype}); };
+  auto save = [&](int64_t steps_done) {
+    model::write_checkpoint(o.output, config, model::named_tensors(config, net.weights()), {o.save_dtype});
+    write_training_state(o.output / kTrainingStateFile, params, optimizer, steps_done, options_json);
+  };
 
   double sum_loss = 0, sum_ce = 0, sum_norm = 0;
   int64_t in_interval = 0;
-  for (int64_t step = 0; step < o.steps; ++step) {
+  for (int64_t step = start; step < end; ++step) {
     const TrainingBatch cpu_batch = batches.next(o.batch_size);
     const NoisedBatch cpu_noised = add_noise(cpu_batch, config.mask_token_id, o.noise_eps, noise_gen);
     const TrainingBatch batch{cpu_batch.ids.to(device), cpu_batch.answer.to(device), cpu_batch.real.to(device)};
@@ -197,6 +286,8 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
     sum_norm += norm;
     ++in_interval;
     const bool last = step + 1 == o.steps;
+    // Rows fall on the same steps as in an uninterrupted run; one that spans a resume averages the resumed
+    // job's steps only (stop at a multiple of log_every to keep the logs identical).
     if ((step + 1) % o.log_every == 0 || last) {
       summary.final_loss = sum_loss / in_interval;
       char line[160];
@@ -208,11 +299,11 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
       sum_loss = sum_ce = sum_norm = 0;
       in_interval = 0;
     }
-    if (o.save_every > 0 && (step + 1) % o.save_every == 0 && !last) save();
+    if (o.save_every > 0 && (step + 1) % o.save_every == 0 && step + 1 != end) save(step + 1);
     if ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last) validate(step + 1);
   }
-  save();
-  summary.steps = o.steps;
+  save(end);
+  summary.steps = end;
   summary.wall_seconds = seconds();
   log << "train: done in " << static_cast<int64_t>(summary.wall_seconds) << " s, wrote " << o.output.string() << "\n";
   return summary;

@@ -51,9 +51,15 @@ struct TrainOptions {
   int64_t eval_items = 64;              // fresh held-out instances per validation (seed differs from training)
   InstanceOptions eval_instances{10, 10};  // validation puzzles: 10 givens, as Dream's sudoku_4x4_10 set
   int64_t save_every = 1000;            // steps between checkpoints (0 = only at the end)
+  bool resume = false;                  // continue from the training state in `output` (exactly: same weights as
+                                        // an uninterrupted run); the options must equal those that wrote it
+  int64_t stop_after = 0;               // stop once this many steps are done in total, saving (0 = run to `steps`):
+                                        // splits a long run into jobs that --resume continues
 };
 
 nlohmann::json options_to_json(const TrainOptions& o);
+
+inline constexpr const char* kTrainingStateFile = "training_state.safetensors";
 
 struct TrainSummary {
   int64_t steps = 0;
@@ -64,8 +70,12 @@ struct TrainSummary {
 };
 
 // Writes the tokenizer files, trains, and writes config.json + model.safetensors (every save_every steps
-// and at the end), training_log.csv (step, lr, loss, ce, grad_norm, seconds), training_eval.csv
-// (validation accuracy by step) and training_args.json into options.output. Progress lines go to `log`.
+// and at the end), training_log.csv (step, lr, loss, ce, grad_norm, seconds of this job), training_eval.csv
+// (validation accuracy by step) and training_args.json into options.output. With every checkpoint it also
+// writes training_state.safetensors (float32 master weights, AdamW moments, the step and the options), from
+// which `resume` continues: the data and noise streams are replayed to that step, the logs keep their rows up
+// to it, and the finished run equals an uninterrupted one bit for bit (same device and threads). Progress
+// lines go to `log`.
 TrainSummary train_planning_model(const TrainOptions& options, std::ostream& log);
 
 }  // namespace dream::train

@@ -135,6 +135,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--heads", t.shape.heads, "num_attention_heads")->capture_default_str();
   cmd->add_option("--kv-heads", t.shape.kv_heads, "num_key_value_heads")->capture_default_str();
   cmd->add_option("--steps", t.steps, "Optimiser steps")->capture_default_str();
+  cmd->add_flag("--resume", t.resume, "Continue the run whose training state is in --output (same options)");
+  cmd->add_option("--stop-after", t.stop_after, "Stop (saving the state) once this many steps are done; --resume continues")->capture_default_str();
   cmd->add_option("--batch", t.batch_size, "Examples per step")->capture_default_str();
   cmd->add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--min-lr-ratio", t.min_lr_ratio, "Cosine floor as a fraction of --lr")->capture_default_str();

@@ -127,6 +127,49 @@ TEST(Trainer, CartWeightingAndBf16StorageTrain) {
   fs::remove_all(out);
 }
 
+// A run stopped and resumed ends with the same weights and log rows as one that ran through.
+TEST(Trainer, StoppedAndResumedEqualsUninterrupted) {
+  const fs::path whole = temp_dir("resume_whole"), parts = temp_dir("resume_parts");
+  std::ostringstream log;
+  TrainOptions o = tiny_options(whole);
+  o.steps = 8;
+  o.log_every = 2;
+  o.save_every = 3;  // a mid-run checkpoint that is not where the job stops
+  train_planning_model(o, log);
+
+  o.output = parts;
+  o.stop_after = 4;
+  EXPECT_EQ(train_planning_model(o, log).steps, 4);
+  EXPECT_TRUE(file_bytes(parts / "model.safetensors") != file_bytes(whole / "model.safetensors"));
+  o.stop_after = 0;
+  o.resume = true;
+  EXPECT_EQ(train_planning_model(o, log).steps, 8);
+  // (EXPECT_TRUE: a mismatch would print megabytes of weights)
+  EXPECT_TRUE(file_bytes(parts / "model.safetensors") == file_bytes(whole / "model.safetensors"));
+  EXPECT_TRUE(file_bytes(parts / kTrainingStateFile) == file_bytes(whole / kTrainingStateFile));
+  EXPECT_EQ(logged_losses(parts / "training_log.csv"), logged_losses(whole / "training_log.csv"));
+  EXPECT_EQ(logged_losses(parts / "training_log.csv").size(), 4u);
+
+  // Resuming with other options, or without a state, is an error that says what differs.
+  o.lr = 1e-3;
+  try {
+    train_planning_model(o, log);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("was written with lr = 0.003, this run has 0.001"), std::string::npos) << e.what();
+  }
+  const fs::path empty = temp_dir("resume_empty");
+  o = tiny_options(empty);
+  o.resume = true;
+  try {
+    train_planning_model(o, log);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("training_state.safetensors does not exist"), std::string::npos) << e.what();
+  }
+  for (const auto& d : {whole, parts, empty}) fs::remove_all(d);
+}
+
 TEST(Trainer, RejectsBadOptions) {
   std::ostringstream log;
   TrainOptions o = tiny_options(temp_dir("bad"));
