@@ -1,5 +1,4 @@
 #include "minerva_math.h"
-
 #include <re2/re2.h>
 
 #include <array>
@@ -7,6 +6,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "latex_expression.h"
 #include "regex_cache.h"
 
 namespace dream::metrics {
@@ -42,36 +42,6 @@ constexpr std::array<std::string_view, 42> kRemovedExpressions{
     "\\dots",
 };
 
-// A plain number: optional sign, digits with an optional decimal part, a/b, or \frac{a}{b} / \dfrac{a}{b}.
-std::optional<double> plain_number(std::string_view s) {
-  std::string t(s);
-  bool negative = false;
-  if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
-    negative = t[0] == '-';
-    t.erase(0, 1);
-  }
-  auto decimal = [](const std::string& x) -> std::optional<double> {
-    if (x.empty() || x == ".") return std::nullopt;
-    int dots = 0;
-    for (char c : x) {
-      if (c == '.') ++dots;
-      else if (c < '0' || c > '9') return std::nullopt;
-    }
-    if (dots > 1) return std::nullopt;
-    return std::strtod(x.c_str(), nullptr);
-  };
-  std::optional<double> v;
-  std::string num, den;
-  if (RE2::FullMatch(t, compiled_regex(R"(\\d?frac\{([0-9.]+)\}\{([0-9.]+)\})"), &num, &den) ||
-      RE2::FullMatch(t, compiled_regex(R"(([0-9.]+)/([0-9.]+))"), &num, &den)) {
-    auto a = decimal(num), b = decimal(den);
-    if (a && b && *b != 0) v = *a / *b;
-  } else {
-    v = decimal(t);
-  }
-  if (!v) return std::nullopt;
-  return negative ? -*v : *v;
-}
 
 }  // namespace
 
@@ -138,9 +108,7 @@ std::string normalize_final_answer(std::string_view answer) {
 
 bool minerva_answers_equivalent(std::string_view a, std::string_view b) {
   if (a == b) return !a.empty() && a != "[invalidanswer]";
-  auto x = plain_number(a), y = plain_number(b);
-  if (!x || !y) return false;
-  return std::fabs(*x - *y) <= 1e-9 * std::max(1.0, std::fabs(*y));
+  return latex_numerically_equivalent(a, b);
 }
 
 std::string minerva_gold_answer(std::string_view solution) {

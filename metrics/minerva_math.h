@@ -5,11 +5,13 @@
 // solution, the predicted one follows "Final Answer: The final answer is"; both are normalised and
 // compared.
 //
-// Difference from lm-eval: lm-eval decides equivalence with sympy (parse_latex + simplify). Here two
-// answers are equivalent when their normalised strings are equal, or when both are plain numbers
-// (integers, decimals, a/b, \frac{a}{b}, \dfrac, with an optional sign) of equal value. Symbolic
-// equivalence beyond that (e.g. "x+1" vs "1+x") counts as wrong, so scores can be slightly lower than
-// lm-eval's on the same generations.
+// Equivalence: lm-eval decides it with sympy (parse_latex, then simplify(a - b) == 0). Here two normalised
+// answers are equivalent when their strings are equal, or when both parse as expressions (numbers, letters,
+// + - * / ^, \frac, \sqrt, \pi; metrics/latex_expression.h) that agree at several random points: numeric
+// identity testing, which decides the same for the rational and radical expressions MATH answers are
+// ("x+1" = "1+x", "\frac{\sqrt{3}}{2}" = "\frac{1}{2}\sqrt{3}", "0.5" = "\frac12"). Differences that remain:
+// answers sympy cannot parse either (tuples, intervals) still match when their strings are equal, and
+// functions beyond \sqrt (\sin, \log) are not parsed, so they match only as equal strings.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -45,7 +45,8 @@ TEST(Minerva, Equivalence) {
   EXPECT_TRUE(minerva_answers_equivalent("0.5", "\\frac{1}{2}"));
   EXPECT_TRUE(minerva_answers_equivalent("\\dfrac{3}{4}", "3/4"));
   EXPECT_TRUE(minerva_answers_equivalent("-2", "-2.0"));
-  EXPECT_FALSE(minerva_answers_equivalent("x+1", "1+x"));  // no symbolic algebra (documented)
+  EXPECT_TRUE(minerva_answers_equivalent("x+1", "1+x"));  // numeric identity testing (metrics/latex_expression.h)
+  EXPECT_FALSE(minerva_answers_equivalent("x+1", "x+2"));
   EXPECT_FALSE(minerva_answers_equivalent("[invalidanswer]", "[invalidanswer]"));
   EXPECT_FALSE(minerva_answers_equivalent("3", "4"));
 }
