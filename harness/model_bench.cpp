@@ -16,6 +16,7 @@
 #include "model/dream_model.h"
 #include "model/flops.h"
 #include "model/generate.h"
+#include "model/likelihood.h"
 #include "model/ops/fused.h"
 #include "model/random_checkpoint.h"
 #include "model/torch_compat.h"
@@ -41,6 +42,11 @@ const json& definitions() {
       {"forward_ms_per_step", "GenerationTiming.forward_ms / forward passes (network incl. lm_head; on CUDA "
                               "asynchronous launches blur the split, wall figures do not)"},
       {"sampling_ms_per_step", "GenerationTiming.sampling_ms / forward passes (filters, confidences, choice, writes)"},
+      {"likelihood_ms", "one Monte Carlo ELBO batch (model::mc_batch_loss) of batch samples of prompt (context) + "
+                        "new_tokens (continuation) tokens: a forward with the lm_head on the masked rows, float32 "
+                        "cross-entropy, result read back; masks drawn as the official evaluation draws them"},
+      {"likelihood_ms_per_option_at_mc_num_128", "likelihood_ms * max(128 / batch, 1): the estimator's time for one "
+                                                  "option under Dream's protocol (mc_num 128)"},
       {"peak_memory", "CUDA: caching allocator peak allocated bytes over the point (weights included); "
                       "CPU: peak resident set size of the process (VmHWM)"},
       {"spread", "median, mean, min, max and sample stddev over the repetitions; warm-up runs excluded"}};
@@ -174,6 +180,36 @@ json generation_figures(const model::DreamModel& m, const BenchPoint& p, const B
           {"samples_ms", wall}};
 }
 
+json likelihood_figures(const model::DreamModel& m, const BenchPoint& p, const BenchOptions& o, at::Device device,
+                        at::Generator& gen, double gemm_tflops) {
+  const at::Tensor ids = random_ids(m.config(), 1, p.tokens(), gen, device).squeeze(0);
+  at::Generator mask_gen = model::compat::make_generator(o.seed, device);
+  constexpr double kSamplingEps = 1e-3;  // the official evaluation's
+  model::McMasks masks;
+  double loss = 0;
+  auto once = [&] { loss = model::mc_batch_loss(m, ids, masks).item<double>(); };
+  std::vector<double> ms, tflops, masked_rows;
+  for (int r = -o.warmup; r < o.repetitions; ++r) {
+    masks = model::draw_mc_masks(p.batch, p.tokens(), p.prompt, kSamplingEps, mask_gen, device);
+    const int64_t rows = masks.masked.sum().item<int64_t>();
+    const double t = timed_ms(device, once);
+    if (r < 0) continue;  // warm-up
+    ms.push_back(t);
+    masked_rows.push_back(static_cast<double>(rows));
+    const int64_t flops = model::forward_flops(m.config(), p.batch, p.tokens(), rows).total();
+    tflops.push_back(static_cast<double>(flops) / (t * 1e-3) / 1e12);
+  }
+  const Summary time = summarize(ms), t = summarize(tflops);
+  const int64_t batches_at_128 = std::max<int64_t>(128 / p.batch, 1);
+  return {{"likelihood_ms", to_json(time)},
+          {"masked_rows", to_json(summarize(masked_rows))},
+          {"tflops", to_json(t)},
+          {"percent_of_gemm_rate", 100.0 * t.median / gemm_tflops},
+          {"likelihood_ms_per_option_at_mc_num_128", time.median * static_cast<double>(batches_at_128)},
+          {"finite", std::isfinite(loss)},
+          {"samples_ms", ms}};
+}
+
 json point_settings(const BenchPoint& p) {
   json s = {{"dtype", p.dtype}, {"batch", p.batch}, {"prompt", p.prompt}, {"new_tokens", p.new_tokens},
             {"tokens", p.tokens()}};
@@ -220,7 +256,8 @@ BenchMode bench_mode_from_name(const std::string& name) {
   if (name == "forward") return BenchMode::Forward;
   if (name == "generate") return BenchMode::Generate;
   if (name == "both") return BenchMode::Both;
-  throw std::invalid_argument("--mode " + name + ": unknown (known: forward, generate, both)");
+  if (name == "likelihood") return BenchMode::Likelihood;
+  throw std::invalid_argument("--mode " + name + ": unknown (known: forward, generate, both, likelihood)");
 }
 
 std::string bench_mode_name(BenchMode mode) {
@@ -228,6 +265,7 @@ std::string bench_mode_name(BenchMode mode) {
     case BenchMode::Forward: return "forward";
     case BenchMode::Generate: return "generate";
     case BenchMode::Both: return "both";
+    case BenchMode::Likelihood: return "likelihood";
   }
   return "?";
 }
@@ -239,7 +277,7 @@ std::vector<BenchPoint> expand_bench_grid(const BenchGrid& g, BenchMode mode) {
       for (int64_t prompt : g.prompt)
         for (int64_t new_tokens : g.new_tokens) {
           const BenchPoint shape{dtype, batch, prompt, new_tokens};
-          if (mode == BenchMode::Forward) {
+          if (mode == BenchMode::Forward || mode == BenchMode::Likelihood) {
             points.push_back(shape);
             continue;
           }
@@ -271,7 +309,9 @@ void validate(const BenchOptions& o) {
   for (int64_t v : g.batch) require(v >= 1, "--batch", v, "must be at least 1");
   for (int64_t v : g.prompt) require(v >= 1, "--prompt", v, "must be at least 1 token");
   for (int64_t v : g.new_tokens) require(v >= 1, "--new", v, "must be at least 1 token");
-  if (o.mode != BenchMode::Forward) {
+  if (o.mode == BenchMode::Likelihood)
+    for (int64_t v : g.new_tokens) require(v >= 2, "--new", v, "must be at least 2 tokens (the last, end-of-text, is never masked)");
+  if (o.mode == BenchMode::Generate || o.mode == BenchMode::Both) {
     non_empty(g.steps, "--steps");
     non_empty(g.alg, "--alg");
     non_empty(g.temperature, "--temperature");
@@ -400,8 +440,11 @@ json run_model_bench(const BenchOptions& o, const std::function<void(const std::
       at::Generator gen = model::compat::make_cpu_generator(o.seed);
       model::reset_peak_memory(device);
       json entry = {{"settings", point_settings(p)}};
-      if (o.mode != BenchMode::Generate) entry["forward"] = forward_figures(m, p, o, device, gen, gemm_tflops);
-      if (o.mode != BenchMode::Forward) entry["generation"] = generation_figures(m, p, o, device, gen, gemm_tflops);
+      if (o.mode == BenchMode::Forward || o.mode == BenchMode::Both)
+        entry["forward"] = forward_figures(m, p, o, device, gen, gemm_tflops);
+      if (o.mode == BenchMode::Generate || o.mode == BenchMode::Both)
+        entry["generation"] = generation_figures(m, p, o, device, gen, gemm_tflops);
+      if (o.mode == BenchMode::Likelihood) entry["likelihood"] = likelihood_figures(m, p, o, device, gen, gemm_tflops);
       const model::PeakMemory peak = model::peak_memory(device);
       entry["peak_memory"] = {{"bytes", peak.bytes}, {"kind", peak.kind}};
       result["points"].push_back(entry);
@@ -414,6 +457,10 @@ json run_model_bench(const BenchOptions& o, const std::function<void(const std::
         }
         if (entry.contains("generation")) {
           std::snprintf(buf, sizeof buf, ", %.2f ms/step", entry["generation"]["ms_per_step"]["median"].get<double>());
+          line += buf;
+        }
+        if (entry.contains("likelihood")) {
+          std::snprintf(buf, sizeof buf, ", %.2f ms per MC batch", entry["likelihood"]["likelihood_ms"]["median"].get<double>());
           line += buf;
         }
         progress(line);
@@ -452,7 +499,8 @@ std::string bench_markdown(const json& r) {
   const json& model = r.at("model");
   const json& opt = r.at("options");
   const std::string mode = opt.at("mode").get<std::string>();
-  const bool forward = mode != "generate", generation = mode != "forward";
+  const bool forward = mode == "forward" || mode == "both", generation = mode == "generate" || mode == "both";
+  const bool likelihood = mode == "likelihood";
   std::string md = "## dream-eval bench\n\n";
   md += "- device: " + env.at("device").get<std::string>() + " (" + env.at("device_name").get<std::string>() +
         "), CPU threads: " + std::to_string(env.at("threads").get<int>()) + ", LibTorch " +
@@ -480,6 +528,7 @@ std::string bench_markdown(const json& r) {
   if (generation) head.insert(head.end(), {"steps", "alg", "temp", "top_p"});
   if (forward) head.insert(head.end(), {"forward ms", "forward TFLOP/s", "fwd % GEMM"});
   if (generation) head.insert(head.end(), {"ms/step", "fwd / sampling ms/step", "tok/s", "TFLOP/s", "% GEMM"});
+  if (likelihood) head.insert(head.end(), {"ms per MC batch", "masked rows", "TFLOP/s", "% GEMM", "ms per option (mc_num 128)"});
   head.push_back("peak MiB");
   md += row(head);
   md += row(std::vector<std::string>(head.size(), "---:"));
@@ -504,6 +553,13 @@ std::string bench_markdown(const json& r) {
                                      figure(g.at("sampling_ms_per_step").at("median").get<double>()),
                                  median_pm(g.at("tokens_per_s")), figure(g.at("tflops").at("median").get<double>()),
                                  figure(g.at("percent_of_gemm_rate").get<double>())});
+    }
+    if (likelihood) {
+      const json& l = p.at("likelihood");
+      cells.insert(cells.end(), {median_pm(l.at("likelihood_ms")), figure(l.at("masked_rows").at("median").get<double>()),
+                                 figure(l.at("tflops").at("median").get<double>()),
+                                 figure(l.at("percent_of_gemm_rate").get<double>()),
+                                 figure(l.at("likelihood_ms_per_option_at_mc_num_128").get<double>())});
     }
     const int64_t bytes = p.at("peak_memory").at("bytes").get<int64_t>();
     cells.push_back(bytes < 0 ? "?" : figure(static_cast<double>(bytes) / (1024.0 * 1024.0)));

@@ -22,9 +22,11 @@ inline constexpr const char* kBenchSchema = "dream-eval.bench/1";
 enum class BenchMode {
   Forward,   // one forward pass of B x (prompt + new) tokens, full logits
   Generate,  // one diffusion generation: prompt P, new tokens, steps, alg ...
-  Both,
+  Both,        // Forward and Generate
+  Likelihood,  // one Monte Carlo ELBO batch of the multiple-choice tasks: B samples of prompt (context) + new
+               // (continuation) tokens, the lm_head on the masked rows only (model/likelihood.h)
 };
-BenchMode bench_mode_from_name(const std::string& name);  // forward, generate, both; others list the known
+BenchMode bench_mode_from_name(const std::string& name);  // forward, generate, both, likelihood; others list the known
 std::string bench_mode_name(BenchMode mode);
 
 // Lists of values; every combination is a point, nested in the order declared (dtype outermost, so one

@@ -100,6 +100,13 @@ if [ -x "$build/harness/cli/dream-eval" ]; then
     echo "- bench $name ($envs $opts) after $(elapsed): rc $?" >> "$summary"
     { echo; echo "### $name"; cat "/tmp/bench-$name.md" 2>/dev/null || tail -5 "/tmp/bench-$name.txt"; echo; } >> "$summary"
   done
+  # The multiple-choice estimator: one Monte Carlo batch of 32 samples, ARC-like (64 + 8) and 5-shot-MMLU-like
+  # (600 + 8) sequences; the table projects the time per option at Dream's mc_num 128.
+  timeout 120 "$eval_bin" bench --config 7b --device cuda --dtype bfloat16 --mode likelihood --batch 32 --prompt 64,600 \
+    --new 8 --repetitions 3 --warmup 1 --output-json /tmp/bench-likelihood.json --output-md /tmp/bench-likelihood.md \
+    > /tmp/bench-likelihood.txt 2>&1
+  echo "- bench likelihood after $(elapsed): rc $?" >> "$summary"
+  { echo; echo "### likelihood"; cat /tmp/bench-likelihood.md 2>/dev/null || tail -5 /tmp/bench-likelihood.txt; echo; } >> "$summary"
   python3 - "$OUT/bench.json" /tmp/bench-*.json <<'PY'
 import json, sys
 runs = {}

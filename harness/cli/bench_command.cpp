@@ -56,7 +56,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--alg", o.grid.alg, "origin, maskgit_plus, topk_margin, entropy (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--temperature", o.grid.temperature, "Token sampling temperature (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--top-p", f->top_p, "Nucleus filter p or none (list)")->delimiter(',')->capture_default_str();
-  cmd->add_option("--mode", f->mode, "forward (one forward of B x (prompt + new)), generate, or both")->capture_default_str();
+  cmd->add_option("--mode", f->mode, "forward (one forward of B x (prompt + new)), generate, both, or likelihood (one Monte Carlo ELBO batch of B samples: context = prompt, continuation = new)")->capture_default_str();
   cmd->add_option("--repetitions", o.repetitions, "Timed runs per point")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Untimed runs before them")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU threads (0 = automatic: 1 below 20M parameters, else all cores)")->capture_default_str();

@@ -211,6 +211,45 @@ TEST(ModelBench, ForwardOnlyLeavesGenerationOut) {
   EXPECT_NE(md.find("| bfloat16 | 2 | 5 | 6 |"), std::string::npos) << md;
 }
 
+// The multiple-choice estimator's batch: masked rows within the continuation, FLOPs from them, the per-option
+// projection at Dream's mc_num 128, and only likelihood figures in the document and the Markdown.
+TEST(ModelBench, LikelihoodModeTimesOneMonteCarloBatch) {
+  BenchOptions o = tiny_options(BenchMode::Likelihood);
+  o.grid.batch = {4, 32};
+  const json r = run_model_bench(o);
+  ASSERT_EQ(r["points"].size(), 2u);
+  const model::DreamConfig c = bench_config("tiny");
+  for (const json& p : r["points"]) {
+    EXPECT_FALSE(p.contains("forward"));
+    EXPECT_FALSE(p.contains("generation"));
+    const json& l = p["likelihood"];
+    const int64_t batch = p["settings"]["batch"];
+    EXPECT_TRUE(l["finite"].get<bool>());
+    // Maskable: the continuation minus its last position (5 of 6), in each of the batch's rows.
+    EXPECT_GE(l["masked_rows"]["min"].get<double>(), 0.0);
+    EXPECT_LE(l["masked_rows"]["max"].get<double>(), 5.0 * batch);
+    const double ms = l["likelihood_ms"]["median"];
+    EXPECT_GT(ms, 0.0);
+    expect_relative(l["likelihood_ms_per_option_at_mc_num_128"], ms * std::max<int64_t>(128 / batch, 1), "projection");
+    // TFLOP/s of every repetition from its own masked rows: the median lies between the extremes' formulas.
+    const double low = model::forward_flops(c, batch, 11, static_cast<int64_t>(l["masked_rows"]["min"].get<double>())).total();
+    const double high = model::forward_flops(c, batch, 11, static_cast<int64_t>(l["masked_rows"]["max"].get<double>())).total();
+    const double t = l["tflops"]["median"];
+    EXPECT_GE(t, low / (l["likelihood_ms"]["max"].get<double>() * 1e-3) / 1e12 * (1 - 1e-9));
+    EXPECT_LE(t, high / (l["likelihood_ms"]["min"].get<double>() * 1e-3) / 1e12 * (1 + 1e-9));
+  }
+  const std::string md = bench_markdown(r);
+  EXPECT_NE(md.find("ms per option (mc_num 128)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("forward ms"), std::string::npos) << md;
+  o.grid.new_tokens = {1};
+  try {
+    validate(o);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--new"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelBench, BenchmarksACheckpointFolder) {
   const fs::path dir = fs::temp_directory_path() / ("dream_bench_ckpt_" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -302,7 +341,7 @@ TEST(BenchCli, BadOptionsGiveOneClearLine) {
       {"--dtype float8", "--dtype float8: unknown (known: float32, bfloat16)"},
       {"--device cuda", "--device cuda: device 'cuda': this dream-eval is a CPU build"},
       {"--top-p 2", "--top-p 2: must be in (0, 1] (or none)"},
-      {"--mode sideways", "--mode sideways: unknown (known: forward, generate, both)"},
+      {"--mode sideways", "--mode sideways: unknown (known: forward, generate, both, likelihood)"},
       {"--config 13b", "--config 13b: unknown"},
   };
   for (const auto& [extra, expected] : cases) {
