@@ -59,6 +59,10 @@ std::vector<TaskEntry> build_registry() {
   // Multiple choice by log-likelihood (Monte Carlo ELBO for a diffusion model), Dream's base-model protocol.
   r.push_back({"mmlu", "MMLU, 5-shot, the answer letter scored by log-likelihood (base models)", "mmlu/mmlu.json", nullptr,
                load_mmlu_documents, json::object(), nullptr});
+  // One task per subject, as lm-eval's mmlu_<subject>: --limit then applies per subject (`--tasks 'mmlu_*'`).
+  for (const auto& subject : mmlu_subjects())
+    r.push_back({"mmlu_" + subject, "MMLU subject " + subject + ", 5-shot, by log-likelihood", "mmlu/mmlu.json", nullptr,
+                 load_mmlu_documents, {{"subjects", {subject}}}, nullptr});
   r.push_back({"arc_easy", "ARC-Easy test, 0-shot, answers scored by log-likelihood (acc, acc_norm)",
                "multiple_choice/arc.json", nullptr, load_arc_documents, {{"subset", "Easy"}}, nullptr});
   r.push_back({"arc_challenge", "ARC-Challenge test, 0-shot, answers scored by log-likelihood (acc, acc_norm)",

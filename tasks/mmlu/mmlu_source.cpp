@@ -1,5 +1,6 @@
 #include "mmlu.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "datasets/records.h"
@@ -9,7 +10,8 @@ namespace dream::tasks {
 
 namespace {
 
-// Subjects in alphabetical order, from the registry's dev files.
+}  // namespace
+
 std::vector<std::string> mmlu_subjects() {
   std::vector<std::string> out;
   const std::string suffix = "_dev.csv";
@@ -17,6 +19,8 @@ std::vector<std::string> mmlu_subjects() {
     if (f.path.rfind("dev/", 0) == 0) out.push_back(f.path.substr(4, f.path.size() - 4 - suffix.size()));
   return out;
 }
+
+namespace {
 
 std::string strip(const std::string& s) {
   const char* ws = " \t\n\r\f\v";
@@ -61,9 +65,12 @@ std::vector<Document> read_subject_csv(const std::filesystem::path& path, const 
 
 }  // namespace
 
-DocumentSet load_mmlu_documents(const datasets::DataDir& data, const nlohmann::json&) {
+DocumentSet load_mmlu_documents(const datasets::DataDir& data, const nlohmann::json& args) {
   DocumentSet set;
-  const auto subjects = mmlu_subjects();
+  const auto all = mmlu_subjects();
+  const auto subjects = args.contains("subjects") ? args["subjects"].get<std::vector<std::string>>() : all;
+  for (const auto& s : subjects)
+    if (std::find(all.begin(), all.end(), s) == all.end()) throw std::invalid_argument("mmlu: unknown subject '" + s + "'");
   for (const auto& s : subjects) {
     auto dev = read_subject_csv(use_file(set, data, "mmlu", "dev/" + s + "_dev.csv"), s, s + "/dev/", 0);
     set.fewshot[s] = std::move(dev);
@@ -71,13 +78,19 @@ DocumentSet load_mmlu_documents(const datasets::DataDir& data, const nlohmann::j
   if (data.exists("mmlu", "mmlu_test.jsonl")) {
     for (const auto& r : datasets::read_jsonl(use_file(set, data, "mmlu", "mmlu_test.jsonl"))) {
       const std::string subject = r.string_field("subject");
-      if (!set.fewshot.count(subject)) throw datasets::DataError(r.where() + ": field 'subject': unknown subject '" + subject + "'");
+      if (std::find(all.begin(), all.end(), subject) == all.end())
+        throw datasets::DataError(r.where() + ": field 'subject': unknown subject '" + subject + "'");
+      if (!set.fewshot.count(subject)) continue;  // a subject this task does not evaluate
       set.documents.push_back(make_doc(std::to_string(r.index), subject, r.string_field("question"),
                                        r.string_list_field("choices"), static_cast<int>(r.int_field("answer")), r.where()));
     }
   } else {
-    for (const auto& s : subjects) {
-      auto docs = read_subject_csv(use_file(set, data, "mmlu", "test/" + s + "_test.csv"), s, "", set.documents.size());
+    // Ids are positions in the whole test set (as in mmlu_test.jsonl), so every subject's file is read for its count.
+    size_t offset = 0;
+    for (const auto& s : all) {
+      auto docs = read_subject_csv(use_file(set, data, "mmlu", "test/" + s + "_test.csv"), s, "", offset);
+      offset += docs.size();
+      if (!set.fewshot.count(s)) continue;
       for (auto& d : docs) set.documents.push_back(std::move(d));
     }
   }

@@ -196,3 +196,22 @@ TEST(MultipleChoice, HellaswagPreprocessIsLmEvals) {
   EXPECT_EQ(hellaswag_preprocess("a   b"), "a  b");  // Python's replace("  ", " ") is a single pass
   EXPECT_EQ(hellaswag_preprocess("open [bracket"), "open [bracket");
 }
+
+// lm-eval's per-subject tasks: the same documents (same ids, same requests) as the whole, one subject each.
+TEST(MultipleChoice, MmluSubjectTasksAreSlicesOfMmlu) {
+  DREAM_REQUIRE_PATH(test::datasets_dir() / "mmlu");
+  EXPECT_EQ(expand_task_names({"mmlu_a*"}), (std::vector<std::string>{"mmlu_abstract_algebra", "mmlu_anatomy", "mmlu_astronomy"}));
+  auto whole = load_task("mmlu", shared_data());
+  size_t total = 0;
+  for (const char* name : {"mmlu_abstract_algebra", "mmlu_world_religions"}) {
+    auto t = load_task(name, shared_data());
+    ASSERT_FALSE(t->documents().empty()) << name;
+    total += t->documents().size();
+    for (const auto& d : t->documents()) {
+      EXPECT_EQ(d.group, std::string(name).substr(5));
+      const Document& same = whole->documents()[whole->index_of(d.id)];
+      EXPECT_EQ(t->build_request(d).hash(), whole->build_request(same).hash()) << d.id;
+    }
+  }
+  EXPECT_EQ(total, 100u + 171u);
+}
