@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bbh/bbh.h"
@@ -130,12 +131,31 @@ const TaskEntry& find_task(std::string_view name) {
     if (e.name == name) return e;
   std::string known;
   for (const auto& e : task_registry()) known += (known.empty() ? "" : ", ") + e.name;
+  for (const auto& s : task_suites()) known += ", " + s.name + " (suite)";
   throw std::invalid_argument("unknown task '" + std::string(name) + "' (known: " + known + ")");
+}
+
+const std::vector<TaskSuite>& task_suites() {
+  // docs/dream-reference.md section 6: the base model's table (generation and likelihood tasks, planning) and
+  // the instruct model's.
+  static const std::vector<TaskSuite> suites = {
+      {"dream_base",
+       {"gsm8k", "math500", "bbh", "humaneval", "mbpp", "mmlu", "arc_easy", "arc_challenge", "hellaswag", "piqa",
+        "winogrande", "sudoku", "countdown"}},
+      {"dream_base_likelihood", {"mmlu", "arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande"}},
+      {"dream_instruct", {"mmlu_generative", "gsm8k_cot", "math500_chat", "humaneval_instruct", "mbpp_instruct"}},
+  };
+  return suites;
 }
 
 std::vector<std::string> expand_task_names(const std::vector<std::string>& names) {
   std::vector<std::string> out;
   for (const auto& n : names) {
+    if (auto suite = std::find_if(task_suites().begin(), task_suites().end(), [&](const TaskSuite& s) { return s.name == n; });
+        suite != task_suites().end()) {
+      for (const auto& t : suite->tasks) out.push_back(find_task(t).name);
+      continue;
+    }
     if (n.find_first_of("*?[") == std::string::npos) {
       out.push_back(find_task(n).name);
       continue;

@@ -38,8 +38,15 @@ const std::vector<TaskEntry>& task_registry();
 // Throws std::invalid_argument listing the known names.
 const TaskEntry& find_task(std::string_view name);
 
-// Task names with shell-style patterns expanded in registry order ("bbh_*" gives the 27 BBH subtasks);
-// a name or pattern that matches nothing throws listing the known names.
+// Named groups of tasks: a protocol of Dream's paper in one name (`--tasks dream_base`).
+struct TaskSuite {
+  std::string name;
+  std::vector<std::string> tasks;
+};
+const std::vector<TaskSuite>& task_suites();
+
+// Task names with suites and shell-style patterns expanded, patterns in registry order ("bbh_*" gives the 27
+// BBH subtasks); a name or pattern that matches nothing throws listing the known names.
 std::vector<std::string> expand_task_names(const std::vector<std::string>& names_or_patterns);
 
 // The spec of a registry entry (embedded file + patch), parsed.

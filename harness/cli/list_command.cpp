@@ -23,6 +23,12 @@ void add_list_command(CLI::App& app) {
                 << (std::to_string(spec.num_fewshot) + "-shot") << std::setw(6) << spec.format << std::setw(34) << primary
                 << e.summary << "\n";
     }
+    std::cout << "\nSuites (--tasks NAME runs them all):\n";
+    for (const auto& s : tasks::task_suites()) {
+      std::string list;
+      for (const auto& t : s.tasks) list += (list.empty() ? "" : ",") + t;
+      std::cout << std::left << std::setw(46) << s.name << " " << list << "\n";
+    }
   });
   auto data_dir = std::make_shared<std::string>();
   auto* datasets_cmd = cmd->add_subcommand("datasets", "Every dataset of the registry and whether the data folder has it");

@@ -29,6 +29,12 @@ TEST(Registry, PatternsExpandInRegistryOrder) {
   EXPECT_EQ(names[1], "bbh_boolean_expressions");
   EXPECT_EQ(names.back(), "countdown_cd5");
   EXPECT_NE(error_of([] { expand_task_names({"mmlu_*x"}); }).find("unknown task 'mmlu_*x'"), std::string::npos);
+  // Suites expand to their tasks in order, next to plain names; every suite task is registered.
+  EXPECT_EQ(expand_task_names({"dream_base_likelihood", "gsm8k"}),
+            (std::vector<std::string>{"mmlu", "arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande", "gsm8k"}));
+  EXPECT_EQ(expand_task_names({"dream_base"}).size(), 13u);
+  EXPECT_EQ(expand_task_names({"dream_instruct"}).front(), "mmlu_generative");
+  EXPECT_NE(error_of([] { expand_task_names({"dream_basic"}); }).find("dream_base (suite)"), std::string::npos);
 }
 
 TEST(Registry, EveryEntryHasAParsableSpec) {
