@@ -11,13 +11,6 @@ namespace dream::metrics {
 
 namespace {
 
-std::string_view strip_view(std::string_view s) {
-  const char* ws = " \t\n\r\f\v";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 std::string apply_regex(const RegexStep& step, std::string_view text) {
   auto matches = regex_findall(step.pattern, text);
@@ -26,9 +19,9 @@ std::string apply_regex(const RegexStep& step, std::string_view text) {
   const long i = step.group_select < 0 ? n + step.group_select : step.group_select;
   if (i < 0 || i >= n) return step.fallback;
   const auto& groups = matches[static_cast<size_t>(i)];
-  if (groups.size() == 1) return std::string(strip_view(groups[0]));
+  if (groups.size() == 1) return std::string(strip_whitespace(groups[0]));
   for (const auto& g : groups)
-    if (!g.empty()) return std::string(strip_view(g));
+    if (!g.empty()) return std::string(strip_whitespace(g));
   return step.fallback;
 }
 
@@ -56,7 +49,7 @@ struct StepApplier {
     });
   }
   void operator()(const StripStep&) {
-    each([](const std::string& r) { return std::string(strip_view(r)); });
+    each([](const std::string& r) { return std::string(strip_whitespace(r)); });
   }
   void operator()(const RemoveWhitespaceStep&) {
     each([](const std::string& r) {
@@ -120,6 +113,13 @@ std::vector<std::string> FilterPipeline::apply(std::vector<std::string> response
 std::string FilterPipeline::apply_one(std::string_view response) const {
   auto out = apply({std::string(response)});
   return out.empty() ? std::string() : out.front();
+}
+
+std::string_view strip_whitespace(std::string_view s) {
+  const char* ws = " \t\n\r\f\v";
+  const size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 }  // namespace dream::metrics

@@ -10,6 +10,10 @@
 
 namespace dream::metrics {
 
+// Python's str.strip() for ASCII whitespace (space, \t, \n, \r, \f, \v): the strip of lm-eval's filters and of
+// the data cleaning that follows upstream Python code.
+std::string_view strip_whitespace(std::string_view text);
+
 // lm-eval's RegexFilter: all non-overlapping matches (Python re.findall); the one at `group_select`
 // (negative counts from the end); with several capture groups, the first non-empty group; then strip().
 // No match (or an index out of range) gives `fallback`.

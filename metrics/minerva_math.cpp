@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "filters.h"
 #include "latex_expression.h"
 #include "regex_cache.h"
 
@@ -20,13 +21,6 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
     s.replace(pos, from.size(), to);
     pos += to.size();
   }
-}
-
-std::string strip(std::string_view s) {
-  const char* ws = " \t\n\r\f\v";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
 }
 
 // From lm-eval minerva_math/utils.py (Minerva appendix D).
@@ -77,7 +71,7 @@ std::string minerva_unnormalized_answer(std::string_view generation) {
   text += "I hope it is correct.";
   std::string answer;
   if (RE2::PartialMatch(text, compiled_regex(R"(Final Answer: The final answer is(.*?). I hope it is correct.)"), &answer))
-    return strip(answer);
+    return std::string(strip_whitespace(answer));
   return "[invalidanswer]";
 }
 

@@ -5,6 +5,7 @@
 
 #include "datasets/records.h"
 #include "datasets/registry.h"
+#include "metrics/filters.h"
 
 namespace dream::tasks {
 
@@ -22,13 +23,6 @@ std::vector<std::string> mmlu_subjects() {
 
 namespace {
 
-std::string strip(const std::string& s) {
-  const char* ws = " \t\n\r\f\v";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
 Document make_doc(std::string id, const std::string& subject, const std::string& question,
                   const std::vector<std::string>& choices, int answer, const std::string& where) {
   if (choices.size() != 4) throw datasets::DataError(where + ": field 'choices': expected 4, got " + std::to_string(choices.size()));
@@ -38,7 +32,7 @@ Document make_doc(std::string id, const std::string& subject, const std::string&
   d.group = subject;
   std::string name = subject;
   for (auto& c : name) c = c == '_' ? ' ' : c;
-  d.fields = {{"question", strip(question)}, {"choice_a", choices[0]}, {"choice_b", choices[1]},
+  d.fields = {{"question", std::string(metrics::strip_whitespace(question))}, {"choice_a", choices[0]}, {"choice_b", choices[1]},
               {"choice_c", choices[2]},      {"choice_d", choices[3]}, {"target", std::string(1, "ABCD"[answer])},
               {"subject", subject},          {"subject_name", name}};
   d.choices = choices;  // the option texts; the likelihood task scores the letters (its doc_to_choice)

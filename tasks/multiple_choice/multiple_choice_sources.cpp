@@ -1,17 +1,11 @@
 #include "multiple_choice.h"
 
 #include "datasets/records.h"
+#include "metrics/filters.h"
 
 namespace dream::tasks {
 
 namespace {
-
-std::string strip(const std::string& s) {
-  const char* ws = " \t\n\r\f\v";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
 
 int gold_index(int64_t value, size_t n_options, const datasets::Record& r, const char* field) {
   if (value < 0 || static_cast<size_t>(value) >= n_options)
@@ -54,14 +48,14 @@ Document winogrande_document(const datasets::Record& r) {
   d.id = r.string_field("qID");
   d.choices = {sentence.substr(0, blank) + r.string_field("option1"), sentence.substr(0, blank) + r.string_field("option2")};
   d.gold = answer == "1" ? 0 : 1;
-  d.fields["continuation"] = strip(sentence.substr(blank + 1));
+  d.fields["continuation"] = std::string(metrics::strip_whitespace(sentence.substr(blank + 1)));
   d.fields["sentence"] = sentence;
   d.fields["target"] = r.string_field(answer == "1" ? "option1" : "option2");
   return d;
 }
 
 std::string hellaswag_preprocess(const std::string& text) {
-  std::string s = strip(text);
+  std::string s = std::string(metrics::strip_whitespace(text));
   for (size_t at; (at = s.find(" [title]")) != std::string::npos;) s.replace(at, 8, ". ");
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

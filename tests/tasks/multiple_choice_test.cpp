@@ -28,7 +28,7 @@ TaskSpec mc_spec(nlohmann::json j) {
 Document doc_with(std::vector<std::string> choices, int gold) {
   Document d;
   d.id = "7";
-  d.fields = {{"q", "why?"}};
+  d.fields["q"] = "why?";
   d.choices = std::move(choices);
   d.gold = gold;
   return d;
