@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <stdexcept>
+#include <string_view>
 
 #include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
@@ -63,6 +65,14 @@ Parameters init_parameters(const model::DreamConfig& config, double init_std, ui
   return p;
 }
 
+// A whole-string integer, or nullopt (std::stoll would accept "12abc" and throw a bare "stoll" otherwise).
+std::optional<int64_t> parse_int64(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
 // A log with `header`; when resuming, its rows up to `keep_through_step` (first column) stay and new rows append.
 std::ofstream open_csv(const fs::path& path, const char* header, std::optional<int64_t> keep_through_step) {
   std::string kept = std::string(header) + "\n";
@@ -70,9 +80,12 @@ std::ofstream open_csv(const fs::path& path, const char* header, std::optional<i
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);  // the header
-    while (std::getline(in, line)) {
-      const size_t comma = line.find(',');
-      if (comma != std::string::npos && std::stoll(line.substr(0, comma)) <= *keep_through_step) kept += line + "\n";
+    for (int64_t number = 2; std::getline(in, line); ++number) {
+      const std::optional<int64_t> step = parse_int64(std::string_view(line).substr(0, line.find(',')));
+      if (!step)
+        throw std::runtime_error("train --resume: " + path.string() + ":" + std::to_string(number) +
+                                 ": field 'step' (first column): not an integer in \"" + line + "\"");
+      if (*step <= *keep_through_step) kept += line + "\n";
     }
   }
   std::ofstream out(path, std::ios::trunc);
@@ -102,7 +115,8 @@ void write_training_state(const fs::path& file, const Parameters& params, const 
 
 // Loads the state into `params` and `optimizer`; returns the step it was written at. The options must equal this
 // run's (threads excepted): anything else would not continue the same run.
-int64_t read_training_state(const fs::path& file, Parameters& params, AdamW& optimizer, const json& options) {
+int64_t read_training_state(const fs::path& file, Parameters& params, AdamW& optimizer, const json& options,
+                            int64_t total_steps) {
   if (!fs::exists(file)) throw std::runtime_error("train --resume: " + file.string() + " does not exist (no checkpoint to resume from)");
   const auto state = model::SafetensorsFile::open(file);
   auto meta = [&](const std::string& key) -> const std::string& {
@@ -110,7 +124,16 @@ int64_t read_training_state(const fs::path& file, Parameters& params, AdamW& opt
     if (it == state->metadata().end()) throw std::runtime_error(file.string() + ": metadata '" + key + "' is missing");
     return it->second;
   };
-  json saved = json::parse(meta("options"));
+  const std::optional<int64_t> step = parse_int64(meta("step"));
+  if (!step || *step < 0 || *step > total_steps)
+    throw std::runtime_error(file.string() + ": metadata 'step': expected an integer in [0, " + std::to_string(total_steps) +
+                             "], got \"" + meta("step") + "\"");
+  json saved;
+  try {
+    saved = json::parse(meta("options"));
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(file.string() + ": metadata 'options': malformed JSON: " + e.what());
+  }
   json now = options;
   saved.erase("threads");
   now.erase("threads");
@@ -137,9 +160,8 @@ int64_t read_training_state(const fs::path& file, Parameters& params, AdamW& opt
       v.push_back(tensor("adam_v." + name).to(t.device()));
     }
   }
-  const int64_t step = std::stoll(meta("step"));
-  optimizer.restore(m, v, step);
-  return step;
+  optimizer.restore(m, v, *step);
+  return *step;
 }
 
 }  // namespace
@@ -220,7 +242,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
   // to a training step), so every later draw is the one the uninterrupted run makes.
   int64_t start = 0;
   if (o.resume) {
-    start = read_training_state(o.output / kTrainingStateFile, params, optimizer, options_json);
+    start = read_training_state(o.output / kTrainingStateFile, params, optimizer, options_json, o.steps);
     for (int64_t step = 0; step < start; ++step) add_noise(batches.next(o.batch_size), config.mask_token_id, o.noise_eps, noise_gen);
   }
   const int64_t end = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "model/dream_model.h"
+#include "model/safetensors.h"
 #include "model/tokenizer/tokenizer.h"
 #include "tests/support/test_paths.h"
 #include "tests/train/train_test_support.h"
@@ -166,6 +167,29 @@ TEST(Trainer, StoppedAndResumedEqualsUninterrupted) {
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("training_state.safetensors does not exist"), std::string::npos) << e.what();
+  }
+  // A damaged state or log is an error naming the file and what is wrong, not a crash or a silent restart.
+  o = tiny_options(parts);
+  o.steps = 8;
+  o.log_every = 2;
+  o.save_every = 3;
+  o.resume = true;
+  std::ofstream(parts / "training_log.csv", std::ios::app) << "four,0.1,0.2,0.3,0.4,1\n";
+  try {
+    train_planning_model(o, log);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("training_log.csv:6: field 'step' (first column): not an integer"), std::string::npos) << e.what();
+  }
+  const float zero = 0;
+  model::write_safetensors(empty / kTrainingStateFile, {{"x", model::DType::F32, {1}, &zero, sizeof zero}},
+                           {{"step", "nine"}, {"options", "{}"}});
+  o.output = empty;
+  try {
+    train_planning_model(o, log);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("metadata 'step': expected an integer in [0, 8], got \"nine\""), std::string::npos) << e.what();
   }
   for (const auto& d : {whole, parts, empty}) fs::remove_all(d);
 }
