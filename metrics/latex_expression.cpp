@@ -75,7 +75,19 @@ class Parser {
     return true;
   }
 
+  // Nesting guard: answers are model text, and "((((..." or "----...1" thousands deep must not exhaust the
+  // stack of the thread that scores them.
+  struct Depth {
+    explicit Depth(int& d) : d_(d) {
+      if (++d_ > kMaxDepth) throw Unparsable{};
+    }
+    ~Depth() { --d_; }
+    int& d_;
+  };
+  static constexpr int kMaxDepth = 200;
+
   double expression() {
+    const Depth guard(depth_);
     double v = term();
     while (true) {
       if (take("+")) v += term();
@@ -95,6 +107,7 @@ class Parser {
   }
 
   double unary() {
+    const Depth guard(depth_);
     if (take("-")) return -unary();
     if (take("+")) return unary();
     return power();
@@ -186,6 +199,7 @@ class Parser {
   std::string_view s_;
   int point_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -9,7 +9,8 @@
 // Grammar (after Minerva normalisation): numbers (12, 0.5, .5), single-letter variables, + - * / ^,
 // implicit multiplication (2x, 2\sqrt{3}, x(x+1)), ( ) [ ] { } groups, \frac / \dfrac / \tfrac {a}{b},
 // \sqrt{a}, \sqrt[n]{a}, \pi, \cdot, \times, \left / \right. Anything else (commas, intervals, \infty,
-// text, relations) does not parse, and such answers are compared as strings only.
+// text, relations) does not parse, and such answers are compared as strings only; so does nesting deeper than
+// 200 levels (answers are model text).
 #include <optional>
 #include <string_view>
 
