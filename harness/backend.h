@@ -19,6 +19,10 @@
 //    --batch-size 1 when exact reproducibility across runs matters;
 //  - a failure of the whole batch throws; the harness then retries the rows one by one and records the
 //    ones that still fail as failed samples (they are not cached, so a rerun retries them).
+//
+// loglikelihood() serves the multiple-choice tasks under the same rules: one output per (context,
+// continuation) request in order, randomness from each request's seed only, a whole-call failure throws
+// and the harness retries document by document.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>

@@ -192,7 +192,6 @@ std::vector<reports::SampleRecord> score_choice_batch(GenerationBackend& backend
   return records;
 }
 
-
 }  // namespace
 
 uint64_t request_seed(uint64_t run_seed, const std::string& task, const std::string& doc_id) {
