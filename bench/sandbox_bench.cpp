@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/process.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 
+#include "sandbox/boost_process_v1.h"
 #include "sandbox/sandbox.h"
 #include "tasks/code/code_tasks.h"
 
@@ -72,7 +72,7 @@ constexpr const char* kTrivial = "pass\n";
 
 // python3 FILE.py with its output read, as an unsandboxed harness would run it; false if it failed.
 bool run_plain(const fs::path& file) {
-  namespace bp = boost::process;
+  namespace bp = dream::sandbox::bp;
   bp::ipstream out;
   bp::child child("/usr/bin/python3", file.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
   std::string sink((std::istreambuf_iterator<char>(out)), {});

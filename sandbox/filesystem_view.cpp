@@ -3,14 +3,14 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <boost/process.hpp>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 
+#include "sandbox/boost_process_v1.h"
+
 namespace dream::sandbox {
 namespace fs = std::filesystem;
-namespace bp = boost::process;
 
 namespace {
 

@@ -21,18 +21,10 @@
 #include <string>
 #include <utility>
 
-// BOOST_POSIX_HAS_VFORK (for bp::posix::use_vfork) comes from dream_boost_process (sandbox/CMakeLists.txt).
-// Boost.Filesystem or std::filesystem underneath: see dream_boost_process in sandbox/CMakeLists.txt.
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <boost/process/posix.hpp>
-
+#include "sandbox/boost_process_v1.h"
 #include "sandbox/proc_status.h"
 
 namespace dream::sandbox {
-namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -3,12 +3,15 @@
 # resource report per kernel: registers, spills, stack frame, shared memory. Then syntax-checks the LibTorch
 # bindings and every source with CUDA-only code as a CUDA build sees them. Needs nvcc, no GPU and no device time.
 # Usage: scripts/check-kernels.sh [nvcc]   (default: $NVCC, else /usr/local/cuda/bin/nvcc, else nvcc on PATH)
+# TORCH_INCLUDE=DIR checks the sources against another LibTorch's headers (default /usr/include, Debian's 1.13);
+# e.g. the include folder of a newer Debian libtorch-dev .deb unpacked with dpkg-deb -x, to catch API changes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 nvcc="${1:-${NVCC:-}}"
 if [[ -z "$nvcc" ]]; then
   if [[ -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; else nvcc=nvcc; fi
 fi
+torch_include="${TORCH_INCLUDE:-/usr/include}"
 cuda_include="$(dirname "$(dirname "$(command -v "$nvcc")")")/include"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -49,13 +52,13 @@ done
 # generated c10/cuda/impl/cuda_cmake_macros.h: an empty one stands in (it only carries build macros).
 mkdir -p "$work/shim/c10/cuda/impl"
 echo '#pragma once' > "$work/shim/c10/cuda/impl/cuda_cmake_macros.h"
-echo "== CUDA-build sources (g++ -fsyntax-only -DDREAM_EVAL_WITH_CUDA=1): the bindings and every file with CUDA-only code"
+echo "== CUDA-build sources (g++ -fsyntax-only -DDREAM_EVAL_WITH_CUDA=1, LibTorch headers in $torch_include): the bindings and every file with CUDA-only code"
 mapfile -t cuda_sources < <(cd "$root" && { ls model/ops/*.cpp; grep -rl --include='*.cpp' 'DREAM_EVAL_WITH_CUDA' model harness tests bench; \
   echo tests/model/kernels_test.cpp; echo bench/kernels_bench.cpp; } | sort -u)
 for rel in "${cuda_sources[@]}"; do
   src="$root/$rel"
   if g++ -std=c++20 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -DDREAM_EVAL_WITH_CUDA=1 -I"$cuda_include" -I"$work/shim" -I"$root" \
-      -isystem /usr/include/torch/csrc/api/include "$src" 2> "$work/syntax.log"; then
+      -isystem "$torch_include" -isystem "$torch_include/torch/csrc/api/include" "$src" 2> "$work/syntax.log"; then
     echo "  ok      ${src#$root/}"
   else
     cat "$work/syntax.log"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard (not pulled in by ATen.h in LibTorch 2.x)
+
 #include "datasets/records.h"
 #include "planning_batches.h"
 

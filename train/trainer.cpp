@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard (not pulled in by ATen.h in LibTorch 2.x)
 #include <nlohmann/json.hpp>
 
 #include "bpe_vocab.h"

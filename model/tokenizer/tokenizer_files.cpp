@@ -153,9 +153,12 @@ TokenizerFiles read_vocab_and_merges(const fs::path& dir, const json* config, co
 
 // ---- Hugging Face's tokenizer.json ---------------------------------------------------------------------
 
-const json& member(const json& object, const char* key, const fs::path& file, const std::string& where) {
+// `where` is a string_view, not a const std::string&: GCC 13+'s -Wdangling-reference flags any call that binds a
+// temporary string to a reference parameter of a reference-returning function, though the result points into
+// `object`.
+const json& member(const json& object, const char* key, const fs::path& file, std::string_view where) {
   static const json null_value;
-  if (!object.is_object()) fail(file, where + ": expected an object");
+  if (!object.is_object()) fail(file, std::string(where) + ": expected an object");
   const auto it = object.find(key);
   return it == object.end() ? null_value : *it;
 }
