@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,23 @@ void ensure_curl_initialised() {
 
 size_t write_to_file(char* data, size_t size, size_t n, void* user) {
   return std::fwrite(data, size, n, static_cast<std::FILE*>(user)) * size;
+}
+
+const char* env_value(const char* name) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+// A private CA the way the curl program takes one: clusters behind TLS-inspecting proxies need it, and libcurl
+// itself reads none of these variables (Debian's libcurl has its bundle path compiled in, so OpenSSL's own
+// SSL_CERT_FILE handling never runs either). Verification is never turned off.
+void use_ca_from_environment(CURL* curl) {
+  if (const char* bundle = env_value("CURL_CA_BUNDLE"); bundle) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, bundle);
+  } else if (const char* file = env_value("SSL_CERT_FILE"); file) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, file);
+  }
+  if (const char* dir = env_value("SSL_CERT_DIR"); dir) curl_easy_setopt(curl, CURLOPT_CAPATH, dir);
 }
 
 fs::path temp_name_for(const fs::path& dest) { return fs::path(dest.string() + ".part"); }
@@ -57,10 +75,15 @@ void download_url(const std::string& url, const fs::path& dest, long timeout_sec
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write_to_file);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, out.get());
+  use_ca_from_environment(curl.get());
   CURLcode rc = curl_easy_perform(curl.get());
   if (std::fflush(out.get()) != 0) throw std::runtime_error(dest.string() + ": write failed");
-  if (rc != CURLE_OK)
-    throw std::runtime_error("download " + url + " failed: " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+  if (rc != CURLE_OK) {
+    std::string message = "download " + url + " failed: " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+      message += " (a private CA: point CURL_CA_BUNDLE or SSL_CERT_FILE at its PEM bundle)";
+    throw std::runtime_error(message);
+  }
 }
 
 FetchReport fetch_dataset(const fs::path& data_dir, const DatasetInfo& dataset, const FetchOptions& options) {

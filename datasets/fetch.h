@@ -29,7 +29,9 @@ struct FetchReport {
 FetchReport fetch_dataset(const std::filesystem::path& data_dir, const DatasetInfo& dataset,
                           const FetchOptions& options = {});
 
-// Downloads `url` to `dest` (no checksum); throws std::runtime_error with the URL and curl's message.
+// Downloads `url` to `dest` (no checksum); throws std::runtime_error with the URL and curl's message. TLS
+// peers are always verified; CURL_CA_BUNDLE or SSL_CERT_FILE (a PEM bundle) and SSL_CERT_DIR name a private CA,
+// as for the curl program. Proxies come from libcurl's usual https_proxy / no_proxy variables.
 void download_url(const std::string& url, const std::filesystem::path& dest, long timeout_seconds);
 
 }  // namespace dream::datasets

@@ -12,7 +12,8 @@ APT_PACKAGES=(
   libsqlite3-dev                         # harness: crash-safe sample cache (WAL)
   libssl-dev zlib1g-dev                  # datasets: sha256 via libcrypto EVP, .jsonl.gz
   libcurl4-openssl-dev                   # datasets fetch from upstream
-  libboost-dev libboost-filesystem-dev libboost-system-dev
+  openssl                                # tests: the certificate of the local https server
+  libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev bubblewrap
   chromium

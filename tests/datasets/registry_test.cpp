@@ -1,4 +1,5 @@
-// The dataset registry against ../shared/datasets, checksum errors, and fetch over file:// URLs.
+// The dataset registry against ../shared/datasets, checksum errors, and fetch over file:// URLs (over https:
+// fetch_https_test.cpp).
 #include <gtest/gtest.h>
 
 #include <fstream>
