@@ -15,6 +15,10 @@ fs::path default_data_dir() {
   return fs::path(".dream-eval-cache") / "data";
 }
 
+fs::path data_dir_or_default(const std::string& option) {
+  return option.empty() ? default_data_dir() : fs::path(option);
+}
+
 bool DatasetCheck::complete() const {
   for (const auto& f : files) {
     if (f.status == FileStatus::mismatch) return false;

@@ -29,6 +29,8 @@ class MissingDataError : public std::runtime_error {
 // The per-user default: $DREAM_EVAL_DATA_DIR, else $XDG_CACHE_HOME/dream-eval/data, else
 // ~/.cache/dream-eval/data.
 std::filesystem::path default_data_dir();
+// A --data-dir option's folder: the option when given, else default_data_dir().
+std::filesystem::path data_dir_or_default(const std::string& option);
 
 enum class FileStatus { ok, missing, mismatch };
 

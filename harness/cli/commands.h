@@ -19,5 +19,6 @@ void add_list_command(CLI::App& app);         // list tasks or datasets (tasks/,
 void add_datasets_command(CLI::App& app);     // datasets list|verify|fetch|generate (datasets/)
 void add_merge_command(CLI::App& app);        // merge the shards of one run (harness/)
 void add_sandbox_command(CLI::App& app);      // runs one Python program in the code-task sandbox (sandbox/)
+void add_doctor_command(CLI::App& app);       // checks the machine: build, CPU, GPU, sandbox, data, a model folder
 
 }  // namespace dream::cli

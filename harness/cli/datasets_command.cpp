@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path data_dir_or_default(const std::string& d) { return d.empty() ? datasets::default_data_dir() : fs::path(d); }
 
 std::vector<const datasets::DatasetInfo*> selected(const std::vector<std::string>& names) {
   std::vector<const datasets::DatasetInfo*> out;
@@ -55,13 +54,13 @@ void add_datasets_command(CLI::App& app) {
 
   auto* list = cmd->add_subcommand("list", "Datasets of the registry and their state in the data folder");
   list->add_option("--data-dir", *data_dir, "Data folder (default: $DREAM_EVAL_DATA_DIR or ~/.cache/dream-eval/data)");
-  list->callback([data_dir] { print_dataset_table(data_dir_or_default(*data_dir)); });
+  list->callback([data_dir] { print_dataset_table(datasets::data_dir_or_default(*data_dir)); });
 
   auto* verify = cmd->add_subcommand("verify", "Check every file against the registry's sha256 (exit 1 on a problem)");
   verify->add_option("names", *names, "Datasets (default: all present)");
   verify->add_option("--data-dir", *data_dir, "Data folder");
   verify->callback([data_dir, names] {
-    const fs::path root = data_dir_or_default(*data_dir);
+    const fs::path root = datasets::data_dir_or_default(*data_dir);
     size_t problems = 0, checked = 0;
     for (const auto* d : selected(*names)) {
       const auto check = datasets::verify_dataset(root, *d);
@@ -92,7 +91,7 @@ void add_datasets_command(CLI::App& app) {
   fetch->add_option("--data-dir", *data_dir, "Data folder");
   fetch->callback([data_dir, names, all, force] {
     if (names->empty() && !*all) throw std::invalid_argument("datasets fetch: name the datasets or pass --all");
-    const fs::path root = data_dir_or_default(*data_dir);
+    const fs::path root = datasets::data_dir_or_default(*data_dir);
     for (const auto* d : selected(*all ? std::vector<std::string>{} : *names)) {
       datasets::FetchOptions o;
       o.force = *force;

@@ -34,7 +34,7 @@ void add_list_command(CLI::App& app) {
   auto* datasets_cmd = cmd->add_subcommand("datasets", "Every dataset of the registry and whether the data folder has it");
   datasets_cmd->add_option("--data-dir", *data_dir, "Data folder (default: $DREAM_EVAL_DATA_DIR or ~/.cache/dream-eval/data)");
   datasets_cmd->callback([data_dir] {
-    print_dataset_table(data_dir->empty() ? datasets::default_data_dir() : std::filesystem::path(*data_dir));
+    print_dataset_table(datasets::data_dir_or_default(*data_dir));
   });
 }
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   dream::cli::add_datasets_command(app);
   dream::cli::add_merge_command(app);
   dream::cli::add_sandbox_command(app);
+  dream::cli::add_doctor_command(app);
 
   try {
     app.parse(argc, argv);

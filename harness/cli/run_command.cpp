@@ -47,7 +47,7 @@ void run(const RunFlags& f) {
   for (const auto& v : f.alg_temp) o.grid.alg_temp.push_back(harness::parse_optional_double("--alg-temp", v));
   o.limit = f.limit;
   o.batch_size = f.batch_size;
-  o.data_dir = f.data_dir.empty() ? datasets::default_data_dir() : std::filesystem::path(f.data_dir);
+  o.data_dir = datasets::data_dir_or_default(f.data_dir);
   o.output_dir = f.output;
   o.shard = harness::resolve_shard(f.shard, f.num_shards);
   o.aggregate.bootstrap_iterations = f.bootstrap_iterations;

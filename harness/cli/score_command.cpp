@@ -20,7 +20,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--bootstrap-iterations", o->aggregate.bootstrap_iterations, "Resamples for standard errors");
   add_code_execution_options(*cmd, o->code_execution);
   cmd->callback([o, data_dir] {
-    o->data_dir = data_dir->empty() ? datasets::default_data_dir() : std::filesystem::path(*data_dir);
+    o->data_dir = datasets::data_dir_or_default(*data_dir);
     o->command_line = harness::process_command_line();
     const auto results = harness::score_responses(*o, std::cerr);
     for (const auto& row : results.results) {

@@ -14,6 +14,7 @@
 
 #include "../support/test_paths.h"
 #include "harness/model_bench.h"
+#include "harness_support.h"
 #include "model/device.h"
 #include "model/dream_model.h"
 #include "model/flops.h"
@@ -315,25 +316,6 @@ TEST(ModelBench, TinyRandomModelOnCuda) {
   EXPECT_GT(r["gemm"]["bfloat16"]["tflops"]["median"].get<double>(), 0);
 }
 
-// Runs dream-eval with `args`; returns the exit status, stdout and stderr.
-struct CliResult {
-  int status;
-  std::string out, err;
-};
-CliResult run_cli(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("dream_bench_cli_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string cmd = test::dream_eval_bin().string() + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  CliResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
-  fs::remove_all(dir);
-  return r;
-}
-
 TEST(BenchCli, BadOptionsGiveOneClearLine) {
   const std::string base = "bench --prompt 4 --new 4 --steps 2 --repetitions 1 --gemm-size 16 ";
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -346,7 +328,7 @@ TEST(BenchCli, BadOptionsGiveOneClearLine) {
   };
   for (const auto& [extra, expected] : cases) {
     if (extra == "--device cuda" && model::cuda_build()) continue;
-    const CliResult r = run_cli(base + extra);
+    const test::CliResult r = test::run_dream_eval(base + extra);
     EXPECT_EQ(r.status, 1) << extra;
     EXPECT_NE(r.err.find("dream-eval: error: "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << extra << " -> " << r.err;
@@ -358,7 +340,7 @@ TEST(BenchCli, BadOptionsGiveOneClearLine) {
 TEST(BenchCli, WritesJsonAndMarkdown) {
   const fs::path dir = fs::temp_directory_path() / ("dream_bench_files_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const CliResult r = run_cli("bench --config tiny --batch 1,2 --prompt 4 --new 4 --steps 2,4 --top-p none --repetitions 1 "
+  const test::CliResult r = test::run_dream_eval("bench --config tiny --batch 1,2 --prompt 4 --new 4 --steps 2,4 --top-p none --repetitions 1 "
                               "--warmup 0 --gemm-size 16 --output-json " + (dir / "b.json").string() +
                               " --output-md " + (dir / "b.md").string());
   ASSERT_EQ(r.status, 0) << r.err;

@@ -1,9 +1,12 @@
 #pragma once
 // Helpers for the harness tests: fresh folders and result comparisons that leave out what is measured
 // (provenance dates, timings) and keep what must be identical (scores, responses, extractions).
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,26 @@ inline harness::RunOptions test_run(const std::filesystem::path& out, std::vecto
   o.progress = harness::ProgressMode::never;
   o.aggregate.bootstrap_iterations = 200;
   return o;
+}
+
+// Runs the dream-eval program with `args` (a shell word list) to the end.
+struct CliResult {
+  int status;            // exit status, -1 when it did not exit
+  std::string out, err;  // what it wrote to stdout and stderr
+};
+inline CliResult run_dream_eval(const std::string& args) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("dream_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string cmd = dream_eval_bin().string() + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  const int raw = std::system(cmd.c_str());
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CliResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
+  fs::remove_all(dir);
+  return r;
 }
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
