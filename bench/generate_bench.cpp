@@ -23,7 +23,9 @@ struct BenchModel {
   int64_t prompt, new_tokens, steps;
 };
 
-const DreamModel& model_named(const std::string& name) {
+// `name` by value: GCC 13+'s -Wdangling-reference flags a reference parameter bound to a temporary (here the
+// std::string made from a const char*), though the result lives in the cache.
+const DreamModel& model_named(std::string name) {
   static std::map<std::string, std::unique_ptr<DreamModel>> cache;
   auto& slot = cache[name];
   if (!slot) {

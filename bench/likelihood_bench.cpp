@@ -24,7 +24,9 @@ using namespace dream::model;
 
 // "tiny": the golden dream-tiny-a shape (V 320, H 64, 2 layers, 4/2 heads); "100m": V 16384, H 768, 12 layers,
 // 12/4 heads, MLP 2048 (the generation benchmark's ~100M model).
-const DreamModel& model_named(const std::string& name) {
+// `name` by value: GCC 13+'s -Wdangling-reference flags a reference parameter bound to a temporary (here the
+// std::string made from a const char*), though the result lives in the cache.
+const DreamModel& model_named(std::string name) {
   static std::map<std::string, std::unique_ptr<DreamModel>> cache;
   auto& slot = cache[name];
   if (!slot) {

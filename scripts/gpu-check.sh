@@ -5,7 +5,7 @@
 # the GPU tests, then the benchmarks at Dream-7B's shape, and writes everything under $OUT (at most 8 files):
 #   summary.md   what ran, pass/fail counts, the benchmark tables      build.log   configure + build output
 #   tests.log    GPU test output                                       bench.json  `dream-eval bench` results
-#   kernels.json the fused-kernel micro-benchmarks                      env.txt     nvidia-smi, versions
+#   kernels.json the fused-kernel micro-benchmarks                      env.txt     nvidia-smi, versions, doctor
 # Stages are time-boxed so that one failing stage still leaves the others' results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +83,8 @@ if [ -x "$build/bench/dream_bench_kernels" ]; then
 fi
 if [ -x "$build/harness/cli/dream-eval" ]; then
   eval_bin="$build/harness/cli/dream-eval"
+  # What the program itself sees (build, GPU); no bubblewrap there, so its sandbox line fails by design.
+  { echo; echo "== dream-eval doctor --device cuda"; timeout 60 "$eval_bin" doctor --device cuda; } >> "$OUT/env.txt" 2>&1
   # name | environment | options. The first is the headline grid (the issue's shapes); the others vary one
   # thing each (fused kernels off, CUDA graphs off, GEMM attention) on the two generation points.
   runs=(

@@ -30,7 +30,9 @@ std::filesystem::path small_bf16_dir() { return test::golden_dir() / "dream-smal
       GTEST_SKIP() << "no CUDA device (or a CPU-only build): the GPU variant runs on the GPU machine"; \
   } while (0)
 
-const DreamModel& cached_model(const std::filesystem::path& dir, const std::string& device) {
+// By value: GCC 13+'s -Wdangling-reference flags reference parameters bound to temporaries (tiny_dir()), though
+// the result lives in the cache.
+const DreamModel& cached_model(std::filesystem::path dir, std::string device) {
   static std::map<std::string, DreamModel> models;
   const std::string key = dir.string() + "@" + device;
   auto it = models.find(key);
@@ -125,7 +127,9 @@ TEST_P(GoldenGeneration, SequencesAndEveryHistoryStepExact) {
   SCOPED_TRACE(c["name"].get<std::string>());
   const DreamModel& model = cached_model(tiny_dir(), device);
   // Exact float32 on a GPU needs full-precision matrix products (TF32 off, which is LibTorch's default).
-  if (model.device().is_cuda()) ASSERT_FALSE(at::globalContext().allowTF32CuBLAS());
+  if (model.device().is_cuda()) {
+    ASSERT_FALSE(at::globalContext().allowTF32CuBLAS());
+  }
   const at::Tensor ids = ids_from_json(c["input_ids"]);
   // The goldens were made by calling the official code with only the listed keyword arguments, so fields
   // it was not given take the official effective defaults: the dream_compat preset.
@@ -152,8 +156,15 @@ INSTANTIATE_TEST_SUITE_P(DreamTinyA, GoldenGeneration, ::testing::Combine(::test
 });
 
 // bf16 generation follows the unmasking order, which near-tied bf16 confidences flip between kernels: the README
-// reports agreement rather than asserting it. This test checks what must hold (valid ids, prompt kept, no mask
-// left after the last step) and prints the token agreement with the official CUDA run.
+// reports agreement rather than asserting it. This test checks what must hold (valid ids, prompt kept, masks all
+// but gone after the last step) and prints the token agreement with the official CUDA run.
+//
+// Why "all but": the official algorithm writes whatever token the model predicts, its own mask id included, and
+// then sizes every row's reveals by the batch's average masked count, so one such prediction can leave masks in
+// its row. With LibTorch 2.14's CPU bf16 kernels this small random model's argmax at one position of
+// entropy-s8-defaults is its mask id (2047): that row keeps 3 of its 8 positions masked (its masked count stops
+// falling at step 5 while the other rows' falls). A schedule bug would leave masks in most rows, far above the
+// 1% allowed here; the fp32 goldens check the schedule exactly.
 class GoldenBf16Generation : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenBf16Generation, CompletesEveryCaseAndReportsAgreement) {
@@ -162,7 +173,7 @@ TEST_P(GoldenBf16Generation, CompletesEveryCaseAndReportsAgreement) {
   std::ifstream in(small_bf16_dir() / "cases.json");
   const json golden = json::parse(in);
   const DreamModel& model = cached_model(small_bf16_dir(), GetParam());
-  int64_t equal = 0, total = 0;
+  int64_t equal = 0, total = 0, masks_left = 0;
   for (const json& c : golden["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const at::Tensor ids = ids_from_json(c["input_ids"]);
@@ -173,13 +184,15 @@ TEST_P(GoldenBf16Generation, CompletesEveryCaseAndReportsAgreement) {
     const int64_t P = ids.size(1);
     EXPECT_TRUE(at::equal(seq.narrow(1, 0, P), ids)) << "the prompt must be kept";
     const at::Tensor answer = seq.narrow(1, P, seq.size(1) - P);
-    EXPECT_FALSE((answer == model.config().mask_token_id).any().item<bool>()) << "masks left after the last step";
+    masks_left += (answer == model.config().mask_token_id).sum().item<int64_t>();
     EXPECT_TRUE(((answer >= 0) & (answer < model.config().vocab_size)).all().item<bool>());
     equal += (answer == want.narrow(1, P, want.size(1) - P)).sum().item<int64_t>();
     total += answer.numel();
   }
-  std::printf("%s bfloat16 generation: %lld of %lld answer tokens equal the official CUDA run (%.1f%%)\n", GetParam().c_str(),
-              static_cast<long long>(equal), static_cast<long long>(total), 100.0 * static_cast<double>(equal) / static_cast<double>(total));
+  std::printf("%s bfloat16 generation: %lld of %lld answer tokens equal the official CUDA run (%.1f%%), %lld left masked\n",
+              GetParam().c_str(), static_cast<long long>(equal), static_cast<long long>(total),
+              100.0 * static_cast<double>(equal) / static_cast<double>(total), static_cast<long long>(masks_left));
+  EXPECT_LE(masks_left * 100, total) << masks_left << " of " << total << " answer tokens still masked after the last step";
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, GoldenBf16Generation, ::testing::Values("cpu", "cuda"), [](const auto& info) { return info.param; });

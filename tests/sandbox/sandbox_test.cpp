@@ -94,10 +94,12 @@ TEST(Sandbox, StandardLibraryAndMultiprocessingWork) {
   const auto r = shared_sandbox().run(python(R"(
 import collections, heapq, itertools, json, math, re, hashlib, decimal, fractions, datetime, random, string
 import multiprocessing, threading, tempfile
-with multiprocessing.Pool(2) as pool:
-    print(pool.map(math.factorial, [3, 4]))
-with tempfile.NamedTemporaryFile() as f:
-    print(f.name.startswith("/tmp/"))
+# The main guard: Python 3.14 starts pool workers through a forkserver, which imports this file again.
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(math.factorial, [3, 4]))
+    with tempfile.NamedTemporaryFile() as f:
+        print(f.name.startswith("/tmp/"))
 )"));
   EXPECT_EQ(r.status, Status::passed) << r.message << r.stderr_text;
   EXPECT_EQ(r.stdout_text, "[6, 24]\nTrue\n");
