@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <string_view>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -23,11 +24,11 @@ struct BenchModel {
   int64_t prompt, new_tokens, steps;
 };
 
-// `name` by value: GCC 13+'s -Wdangling-reference flags a reference parameter bound to a temporary (here the
-// std::string made from a const char*), though the result lives in the cache.
-const DreamModel& model_named(std::string name) {
-  static std::map<std::string, std::unique_ptr<DreamModel>> cache;
-  auto& slot = cache[name];
+// A string_view: GCC 13+'s -Wdangling-reference flags a call whose string argument is a temporary (made from a
+// const char*) though the result lives in the cache; it exempts view types.
+const DreamModel& model_named(std::string_view name) {
+  static std::map<std::string, std::unique_ptr<DreamModel>, std::less<>> cache;
+  auto& slot = cache[std::string(name)];
   if (!slot) {
     if (name == "tiny") {
       // The golden dream-tiny-a shape (vocab 320, hidden 64, 2 layers, 4 heads / 2 kv heads).

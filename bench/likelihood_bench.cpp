@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -24,11 +25,11 @@ using namespace dream::model;
 
 // "tiny": the golden dream-tiny-a shape (V 320, H 64, 2 layers, 4/2 heads); "100m": V 16384, H 768, 12 layers,
 // 12/4 heads, MLP 2048 (the generation benchmark's ~100M model).
-// `name` by value: GCC 13+'s -Wdangling-reference flags a reference parameter bound to a temporary (here the
-// std::string made from a const char*), though the result lives in the cache.
-const DreamModel& model_named(std::string name) {
-  static std::map<std::string, std::unique_ptr<DreamModel>> cache;
-  auto& slot = cache[name];
+// A string_view: GCC 13+'s -Wdangling-reference flags a call whose string argument is a temporary (made from a
+// const char*) though the result lives in the cache; it exempts view types.
+const DreamModel& model_named(std::string_view name) {
+  static std::map<std::string, std::unique_ptr<DreamModel>, std::less<>> cache;
+  auto& slot = cache[std::string(name)];
   if (!slot) {
     const DreamConfig c = name == "tiny" ? small_config(320, 64, 160, 2, 4, 2) : small_config(16384, 768, 2048, 12, 12, 4, 1e6);
     slot = std::make_unique<DreamModel>(random_model(c, at::kFloat, at::kCPU, 1));

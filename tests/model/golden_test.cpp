@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <string_view>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -30,16 +31,16 @@ std::filesystem::path small_bf16_dir() { return test::golden_dir() / "dream-smal
       GTEST_SKIP() << "no CUDA device (or a CPU-only build): the GPU variant runs on the GPU machine"; \
   } while (0)
 
-// By value: GCC 13+'s -Wdangling-reference flags reference parameters bound to temporaries (tiny_dir()), though
-// the result lives in the cache.
-const DreamModel& cached_model(std::filesystem::path dir, std::string device) {
+// string_views: GCC 13+'s -Wdangling-reference flags a call with a temporary path or string argument though the
+// result lives in the cache; it exempts view types.
+const DreamModel& cached_model(std::string_view dir, std::string_view device) {
   static std::map<std::string, DreamModel> models;
-  const std::string key = dir.string() + "@" + device;
+  const std::string key = std::string(dir) + "@" + std::string(device);
   auto it = models.find(key);
   if (it == models.end()) {
     LoadOptions options;
-    options.device = parse_device(device);
-    it = models.emplace(key, DreamModel::load(dir, options)).first;
+    options.device = parse_device(std::string(device));
+    it = models.emplace(key, DreamModel::load(std::filesystem::path(dir), options)).first;
   }
   return it->second;
 }
@@ -63,7 +64,7 @@ at::Tensor ids_from_json(const json& rows) {
 // Forward logits of a golden folder on `device`, both layouts: "full" (no padding) and "padded" (rows whose
 // attention mask is 1). Returns {ours, golden} as float32 CPU tensors of the compared rows, concatenated.
 std::pair<at::Tensor, at::Tensor> forward_pairs(const std::filesystem::path& dir, const std::string& device) {
-  const DreamModel& model = cached_model(dir, device);
+  const DreamModel& model = cached_model(dir.string(), device);
   const at::Device dev = model.device();
   const auto golden = SafetensorsFile::open(dir / "forward.safetensors");
   const at::Tensor full = model.forward(view_tensor(*golden, "full.input_ids").to(at::kLong).to(dev));
@@ -125,7 +126,7 @@ TEST_P(GoldenGeneration, SequencesAndEveryHistoryStepExact) {
   DREAM_REQUIRE_DEVICE(device);
   const json& c = cases()["cases"][index];
   SCOPED_TRACE(c["name"].get<std::string>());
-  const DreamModel& model = cached_model(tiny_dir(), device);
+  const DreamModel& model = cached_model(tiny_dir().string(), device);
   // Exact float32 on a GPU needs full-precision matrix products (TF32 off, which is LibTorch's default).
   if (model.device().is_cuda()) {
     ASSERT_FALSE(at::globalContext().allowTF32CuBLAS());
@@ -172,7 +173,7 @@ TEST_P(GoldenBf16Generation, CompletesEveryCaseAndReportsAgreement) {
   DREAM_REQUIRE_DEVICE(GetParam());
   std::ifstream in(small_bf16_dir() / "cases.json");
   const json golden = json::parse(in);
-  const DreamModel& model = cached_model(small_bf16_dir(), GetParam());
+  const DreamModel& model = cached_model(small_bf16_dir().string(), GetParam());
   int64_t equal = 0, total = 0, masks_left = 0;
   for (const json& c : golden["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
@@ -201,7 +202,7 @@ INSTANTIATE_TEST_SUITE_P(Devices, GoldenBf16Generation, ::testing::Values("cpu",
 TEST(CudaGraphs, ReplayEqualsEagerOnEveryTinyCase) {
   DREAM_REQUIRE_PATH(tiny_dir() / "cases.json");
   DREAM_REQUIRE_DEVICE("cuda");
-  const DreamModel& model = cached_model(tiny_dir(), "cuda");
+  const DreamModel& model = cached_model(tiny_dir().string(), "cuda");
   for (const json& c : GoldenGeneration::cases()["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const at::Tensor ids = ids_from_json(c["input_ids"]);
