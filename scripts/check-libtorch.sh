@@ -57,3 +57,6 @@ rsync -a --delete "$repo_root/.git/" "$root_dir/src/main/.git/"  # the build rec
 
 echo "== $(enter sh -c '. /etc/os-release; echo "$PRETTY_NAME"'): scripts/test.sh"
 enter bash scripts/test.sh build
+# The CPU's default attention is the two-GEMM path; SDPA (LibTorch >= 2.1 only) against the goldens as well.
+echo "== golden tests with DREAM_EVAL_ATTENTION=sdpa"
+enter env DREAM_EVAL_ATTENTION=sdpa build/tests/model/model_golden_test --gtest_brief=1

@@ -9,17 +9,19 @@
 namespace dream::model::ops {
 namespace {
 
-// SDPA where LibTorch has it, unless DREAM_EVAL_ATTENTION=gemm asks for the explicit two-GEMM path (full fp32
-// cuBLAS products, the 1.13 code): a switch for checking one against the other on a GPU, read once.
-bool use_sdpa() {
-  static const bool sdpa = env_switch("DREAM_EVAL_ATTENTION", {"sdpa", "gemm"}, "sdpa") == "sdpa";
-  return DREAM_HAS_SDPA && sdpa;
+// Whether attention on `device` goes through SDPA (LibTorch >= 2.1) or the explicit two-GEMM path (the 1.13 code;
+// full fp32 cuBLAS products on a GPU). DREAM_EVAL_ATTENTION (read once): `auto`, the default, takes SDPA on GPUs
+// (flash and memory-efficient kernels) and the GEMMs on the CPU, where LibTorch 2.6's SDPA kernel was up to 1.5x
+// slower (docs/benchmarks.md); `sdpa` or `gemm` force one path everywhere, to check one against the other.
+bool use_sdpa(const at::Device& device) {
+  static const std::string choice = env_switch("DREAM_EVAL_ATTENTION", {"auto", "sdpa", "gemm"}, "auto");
+  return DREAM_HAS_SDPA && (choice == "sdpa" || (choice == "auto" && !device.is_cpu()));
 }
 
 }  // namespace
 
 at::Tensor prepare_attention_mask(const at::Tensor& allowed, int64_t group_size, at::ScalarType dtype) {
-  if (!allowed.defined() || !use_sdpa()) return allowed;
+  if (!allowed.defined() || !use_sdpa(allowed.device())) return allowed;
   const int64_t B = allowed.size(0), N = allowed.size(-1);
   const at::Tensor bias = at::zeros({B, 1, N, N}, allowed.options().dtype(dtype))
                               .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
@@ -31,7 +33,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const int64_t G = nH / nKV;
   const at::Tensor qg = q.reshape({B, nKV, G * N, D});
 #if DREAM_HAS_SDPA
-  if (use_sdpa()) {
+  if (use_sdpa(q.device())) {
     const at::Tensor out = mask.defined() ? at::scaled_dot_product_attention(qg, k, v, mask)
                                           : at::scaled_dot_product_attention(qg, k, v);
     return out.view({B, nH, N, D});

@@ -15,9 +15,9 @@ at::Tensor prepare_attention_mask(const at::Tensor& allowed, int64_t group_size,
 // the row dimension, [B, nKV, G*N, D] against [B, nKV, N, D].
 // mask: undefined, or prepare_attention_mask's output. Every query row must have at least one allowed key
 // (padding_layout guarantees it), so no row is NaN.
-// With LibTorch >= 2.1 this is at::scaled_dot_product_attention (flash attention without a mask, the
-// memory-efficient kernel with one, on CUDA); with 1.13, or DREAM_EVAL_ATTENTION=gemm in the environment, two
-// batched GEMMs around a softmax.
+// On a GPU with LibTorch >= 2.1 this is at::scaled_dot_product_attention (flash attention without a mask, the
+// memory-efficient kernel with one); on the CPU, with 1.13, or with DREAM_EVAL_ATTENTION=gemm in the environment,
+// two batched GEMMs around a softmax. DREAM_EVAL_ATTENTION=sdpa takes SDPA on the CPU too.
 // Returns [B, nH, N, D].
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask);
 
