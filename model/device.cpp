@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <ATen/Parallel.h>
@@ -104,6 +105,29 @@ std::string device_description(at::Device device) {
   }
 #endif
   return "cpu (" + cpu_model_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
+}
+
+DeviceMemory device_memory(at::Device device) {
+#ifdef DREAM_EVAL_WITH_CUDA
+  if (device.is_cuda()) {
+    const c10::cuda::CUDAGuard guard(device.index());
+    size_t free_bytes = 0, total_bytes = 0;
+    if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return {};
+    return {static_cast<int64_t>(total_bytes), static_cast<int64_t>(free_bytes)};
+  }
+#endif
+  DeviceMemory memory;
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {  // "MemAvailable:   20480000 kB" (some lines have no unit)
+    std::istringstream fields(line);
+    std::string key;
+    int64_t kib = -1;
+    if (!(fields >> key >> kib)) continue;
+    if (key == "MemTotal:") memory.total_bytes = kib * 1024;
+    if (key == "MemAvailable:") memory.available_bytes = kib * 1024;
+  }
+  return memory;
 }
 
 void reset_peak_memory(at::Device device) {

@@ -30,6 +30,14 @@ std::string device_name(at::Device device);
 // For results: "NVIDIA H100 80GB HBM3 (cuda:0, sm_90, 132 SMs, 79.1 GiB)" or "cpu (Intel Xeon ..., 2 threads)".
 std::string device_description(at::Device device);
 
+// Memory on `device` now: total and what a new allocation can still get (CUDA: cudaMemGetInfo's free bytes, which
+// excludes other processes' use; CPU: /proc/meminfo's MemTotal and MemAvailable). -1 where it cannot be read.
+struct DeviceMemory {
+  int64_t total_bytes = -1;
+  int64_t available_bytes = -1;
+};
+DeviceMemory device_memory(at::Device device);
+
 struct PeakMemory {
   int64_t bytes = 0;  // -1 when it could not be read
   std::string kind;   // what `bytes` measures (it differs between devices), for reports

@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -173,9 +174,29 @@ Check check_data(const fs::path& root) {
   return c;
 }
 
+// Whether the weights leave room on `device` (its memory available now). Activations come on top: the official
+// code peaks at 15.5 GiB for Dream-7B in bf16 at batch 1 and 24.1 GiB at batch 8 x 512 tokens (15.2 GB of weights).
+void check_memory_fit(Check& c, double weight_bytes, const at::Device& device) {
+  const model::DeviceMemory memory = model::device_memory(device);
+  if (memory.available_bytes <= 0) return;
+  const auto available = static_cast<double>(memory.available_bytes);
+  c.detail += "; " + device.str() + " has " + bytes_text(available) + " available of " +
+              bytes_text(static_cast<double>(memory.total_bytes));
+  if (weight_bytes > available) {
+    c.verdict = Verdict::fail;
+    c.fix = "the weights alone do not fit on " + device.str() + ": another device, or a float32 checkpoint run with "
+            "--dtype bfloat16";
+  } else if (weight_bytes > 0.8 * available) {
+    c.verdict = Verdict::warn;
+    c.fix = "the weights take over 80% of what " + device.str() + " has left; activations need more (Dream-7B bf16: "
+            "15.5 GiB peak at batch 1, 24.1 GiB at batch 8 x 512): expect out-of-memory at large --batch-size";
+  }
+}
+
 // Config, tokenizer and every weight of a checkpoint folder, without reading the weights' bytes (the
-// safetensors files are mapped; headers, names, shapes and dtypes are checked as a run would load them).
-Check check_model(const fs::path& dir) {
+// safetensors files are mapped; headers, names, shapes and dtypes are checked as a run would load them), and
+// whether the weights fit on `device`.
+Check check_model(const fs::path& dir, const std::optional<at::Device>& device) {
   Check c{"model", Verdict::ok, "", ""};
   try {
     const model::DreamConfig config = model::load_config(dir / "config.json");
@@ -200,6 +221,8 @@ Check check_model(const fs::path& dir) {
       c.detail += "; tokenizer_config.json's mask token is id " + std::to_string(*special.mask) +
                   ", config.json's mask_token_id " + std::to_string(config.mask_token_id);
       c.fix = "the two files disagree on the [MASK] id: the model would be fed the wrong token";
+    } else if (device) {
+      check_memory_fit(c, weight_bytes, *device);
     }
   } catch (const std::exception& e) {
     c.verdict = Verdict::fail;
@@ -230,14 +253,23 @@ void add_doctor_command(CLI::App& app) {
   auto args = std::make_shared<DoctorArgs>();
   auto* cmd = app.add_subcommand("doctor", "Check that this machine can evaluate: build, CPU, GPU, code sandbox, "
                                            "benchmark data and optionally a model folder");
-  cmd->add_option("--model", args->model, "Also check a model folder (config, tokenizer, every safetensors header)");
+  cmd->add_option("--model", args->model, "Also check a model folder (config, tokenizer, every safetensors header, "
+                                          "whether the weights fit on the device)");
   cmd->add_option("--data-dir", args->data_dir, "Data folder (default: $DREAM_EVAL_DATA_DIR or ~/.cache/dream-eval/data)");
   cmd->add_option("--device", args->device, "Check this --device value as run and bench would take it (auto, cpu, cuda:N)");
   cmd->add_flag("--json", args->json, "Print the checks as JSON");
   cmd->callback([args] {
     std::vector<Check> checks = {check_build(), check_cpu(), check_cuda(args->device), check_sandbox(),
                                  check_data(datasets::data_dir_or_default(args->data_dir))};
-    if (!args->model.empty()) checks.push_back(check_model(args->model));
+    if (!args->model.empty()) {
+      // The device the memory check is for: --device when it parses (the cuda line reports when it does not).
+      std::optional<at::Device> device;
+      try {
+        device = model::parse_device(args->device.empty() ? "auto" : args->device);
+      } catch (const std::exception&) {
+      }
+      checks.push_back(check_model(args->model, device));
+    }
     if (args->json) print_json(checks); else print_text(checks);
     for (const auto& c : checks)
       if (c.verdict == Verdict::fail) throw CLI::RuntimeError(1);

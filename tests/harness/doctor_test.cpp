@@ -8,6 +8,8 @@
 
 #include "../support/test_paths.h"
 #include "harness_support.h"
+#include "model/checkpoint.h"
+#include "model/config.h"
 #include "model/device.h"
 
 using namespace dream;
@@ -47,6 +49,8 @@ TEST(Doctor, HealthyDataAndModelPass) {
   EXPECT_NE(model.find("4 layers, hidden 128"), std::string::npos) << model;
   EXPECT_NE(model.find("0.96 M parameters in float32"), std::string::npos) << model;
   EXPECT_NE(model.find("mask id 392"), std::string::npos) << model;
+  EXPECT_NE(model.find(model::cuda_device_if_present() ? "; cuda:0 has " : "; cpu has "), std::string::npos) << model;
+  EXPECT_NE(model.find(" available of "), std::string::npos) << model;
   EXPECT_EQ(checks["cuda"]["status"], model::cuda_build() ? (model::cuda_device_if_present() ? "ok" : "warn") : "skip");
   // Whether bubblewrap works depends on the machine; the exit status must follow the verdicts either way.
   EXPECT_EQ(r.status, any_failed(checks) ? 1 : 0) << r.err;
@@ -97,6 +101,50 @@ TEST(Doctor, MaskIdDisagreementFails) {
   EXPECT_EQ(checks["model"]["status"], "fail");
   EXPECT_NE(checks["model"]["detail"].get<std::string>().find("mask token is id 392, config.json's mask_token_id 391"),
             std::string::npos) << checks["model"];
+}
+
+// A checkpoint whose weights (float32, ~276 GB) exceed any development machine's memory, as a sparse file: the
+// safetensors header is real, the data never touches the disk, and doctor maps it without reading it.
+TEST(Doctor, WeightsLargerThanTheDeviceFail) {
+  const fs::path dir = test::fresh_dir("doctor_big") / "model";
+  fs::copy(planning_model(), dir, fs::copy_options::recursive);
+  fs::remove(dir / "model.safetensors");
+  json config = json::parse(std::ifstream(dir / "config.json"));
+  config["vocab_size"] = 1 << 22;
+  config["hidden_size"] = 8192;
+  config["intermediate_size"] = 256;
+  config["num_attention_heads"] = 64;
+  config["num_key_value_heads"] = 8;
+  config["num_hidden_layers"] = 1;
+  std::ofstream(dir / "config.json") << config.dump(2);
+  json header = json::object();
+  int64_t offset = 0;
+  for (const auto& [name, shape] : model::expected_tensors(model::load_config(dir / "config.json"))) {
+    int64_t bytes = 4;
+    for (int64_t d : shape) bytes *= d;
+    header[name] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  {
+    std::ofstream out(dir / "model.safetensors", std::ios::binary);
+    const uint64_t length = text.size();
+    out.write(reinterpret_cast<const char*>(&length), sizeof length);  // little-endian on every target here
+    out << text;
+  }
+  fs::resize_file(dir / "model.safetensors", 8 + text.size() + static_cast<uint64_t>(offset));
+  ASSERT_GT(offset, int64_t{250} << 30);
+
+  const auto r = test::run_dream_eval("doctor --json --device cpu --model " + dir.string());
+  EXPECT_EQ(r.status, 1);
+  auto checks = checks_of(r);
+  EXPECT_EQ(checks["model"]["status"], "fail") << checks["model"];
+  EXPECT_NE(checks["model"]["detail"].get<std::string>().find("68.88 B parameters in float32"), std::string::npos)
+      << checks["model"];
+  EXPECT_NE(checks["model"]["fix"].get<std::string>().find("the weights alone do not fit on cpu"), std::string::npos)
+      << checks["model"];
+  fs::remove_all(dir.parent_path());
 }
 
 TEST(Doctor, ImpossibleDeviceFails) {

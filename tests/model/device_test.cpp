@@ -1,5 +1,6 @@
-// parse_device / synchronize / peak_memory on the CPU (and, in a CPU build, the CUDA refusal).
+// parse_device / synchronize / peak_memory / device_memory on the CPU (and, in a CPU build, the CUDA refusal).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "model/device.h"
 #include "model/torch_compat.h"
@@ -63,6 +64,12 @@ TEST(Device, CpuNameSynchronizeAndPeakMemory) {
   const PeakMemory after = peak_memory(cpu);
   EXPECT_GE(after.bytes, before.bytes + 200 * 1024 * 1024);
   EXPECT_EQ(after.kind, before.kind);
+  // /proc/meminfo's MemTotal is the kernel's total RAM, which sysconf reads too.
+  const DeviceMemory memory = device_memory(cpu);
+  const int64_t sysconf_total = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  EXPECT_NEAR(static_cast<double>(memory.total_bytes), static_cast<double>(sysconf_total), 0.01 * sysconf_total);
+  EXPECT_GT(memory.available_bytes, 0);
+  EXPECT_LE(memory.available_bytes, memory.total_bytes);
 }
 
 TEST(DeviceCuda, NameSynchronizeAndAllocatorPeak) {
@@ -82,6 +89,10 @@ TEST(DeviceCuda, NameSynchronizeAndAllocatorPeak) {
   EXPECT_GE(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
   reset_peak_memory(cuda);  // the tensor is gone: the new window starts lower
   EXPECT_LT(peak_memory(cuda).bytes, before.bytes + 256 * 1024 * 1024);
+  const DeviceMemory memory = device_memory(cuda);
+  EXPECT_GT(memory.total_bytes, 1ll << 30);
+  EXPECT_GT(memory.available_bytes, 0);
+  EXPECT_LE(memory.available_bytes, memory.total_bytes);
 }
 
 }  // namespace
