@@ -12,6 +12,9 @@ if [[ -z "$nvcc" ]]; then
   if [[ -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; else nvcc=nvcc; fi
 fi
 torch_include="${TORCH_INCLUDE:-/usr/include}"
+# /usr/include is already a system directory: naming it with -isystem again breaks libstdc++'s #include_next.
+torch_flags=(-isystem "$torch_include/torch/csrc/api/include")
+[[ "$torch_include" != /usr/include ]] && torch_flags=(-isystem "$torch_include" "${torch_flags[@]}")
 cuda_include="$(dirname "$(dirname "$(command -v "$nvcc")")")/include"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -58,7 +61,7 @@ mapfile -t cuda_sources < <(cd "$root" && { ls model/ops/*.cpp; grep -rl --inclu
 for rel in "${cuda_sources[@]}"; do
   src="$root/$rel"
   if g++ -std=c++20 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -DDREAM_EVAL_WITH_CUDA=1 -I"$cuda_include" -I"$work/shim" -I"$root" \
-      -isystem "$torch_include" -isystem "$torch_include/torch/csrc/api/include" "$src" 2> "$work/syntax.log"; then
+      "${torch_flags[@]}" "$src" 2> "$work/syntax.log"; then
     echo "  ok      ${src#$root/}"
   else
     cat "$work/syntax.log"
