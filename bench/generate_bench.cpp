@@ -27,7 +27,7 @@ struct BenchModel {
 // A string_view: GCC 13+'s -Wdangling-reference flags a call whose string argument is a temporary (made from a
 // const char*) though the result lives in the cache; it exempts view types.
 const DreamModel& model_named(std::string_view name) {
-  static std::map<std::string, std::unique_ptr<DreamModel>, std::less<>> cache;
+  static std::map<std::string, std::unique_ptr<DreamModel>> cache;
   auto& slot = cache[std::string(name)];
   if (!slot) {
     if (name == "tiny") {

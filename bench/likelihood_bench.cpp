@@ -28,7 +28,7 @@ using namespace dream::model;
 // A string_view: GCC 13+'s -Wdangling-reference flags a call whose string argument is a temporary (made from a
 // const char*) though the result lives in the cache; it exempts view types.
 const DreamModel& model_named(std::string_view name) {
-  static std::map<std::string, std::unique_ptr<DreamModel>, std::less<>> cache;
+  static std::map<std::string, std::unique_ptr<DreamModel>> cache;
   auto& slot = cache[std::string(name)];
   if (!slot) {
     const DreamConfig c = name == "tiny" ? small_config(320, 64, 160, 2, 4, 2) : small_config(16384, 768, 2048, 12, 12, 4, 1e6);

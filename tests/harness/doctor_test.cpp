@@ -1,6 +1,6 @@
 // `dream-eval doctor`: a healthy data folder and model folder pass; a damaged checkpoint, a damaged dataset file,
-// a config and tokenizer that disagree on the mask id, and an impossible --device each fail, naming what is wrong,
-// with exit status 1.
+// a config and tokenizer that disagree on the mask id, weights larger than the device's memory and an impossible
+// --device each fail, naming what is wrong, with exit status 1.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -86,6 +86,7 @@ TEST(Doctor, DamageIsNamedAndFails) {
   EXPECT_EQ(text.status, 1);
   EXPECT_NE(text.out.find("fail  data"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("fix: `dream-eval datasets verify"), std::string::npos) << text.out;
+  fs::remove_all(dir);
 }
 
 TEST(Doctor, MaskIdDisagreementFails) {
@@ -101,6 +102,7 @@ TEST(Doctor, MaskIdDisagreementFails) {
   EXPECT_EQ(checks["model"]["status"], "fail");
   EXPECT_NE(checks["model"]["detail"].get<std::string>().find("mask token is id 392, config.json's mask_token_id 391"),
             std::string::npos) << checks["model"];
+  fs::remove_all(dir);
 }
 
 // A checkpoint whose weights (float32, ~276 GB) exceed any development machine's memory, as a sparse file: the
