@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: set up, build dream-eval, evaluate the embedded default model
-# (models/planning-small, trained by the project on its own Sudoku and Countdown generators) with a sweep
-# over denoising steps and decoding algorithms, and write the report.
+# (models/planning-small, trained by the project on its own Sudoku generator) with a sweep over denoising
+# steps and decoding algorithms on generated 4x4 Sudoku with 10 givens (easy: most blanks are forced) and with
+# 6 givens (blanks depend on each other, so accuracy climbs with the steps), and write the report.
 #   Usage: scripts/demo.sh [output-dir]        (default: out/demo)
 # Results: OUT/results.json, OUT/samples.jsonl, OUT/report.html (one offline file), OUT/report.md.
 set -euo pipefail
@@ -16,8 +17,10 @@ cmake --build "$build" --target dream-eval --parallel "$(nproc)"
 dream_eval="$build/harness/cli/dream-eval"
 
 model="${DREAM_DEMO_MODEL:-$repo_root/models/planning-small}"
-# Generated instances need no data files, so the demo runs without any download.
-tasks="${DREAM_DEMO_TASKS:-sudoku_4x4_gen_0shot,countdown_gen_0shot}"
+# Generated instances need no data files, so the demo runs without any download. Countdown is left out: the
+# default model never learned it (docs/training.md), so it would add a flat 0% line; add countdown_gen_0shot
+# through DREAM_DEMO_TASKS to see the harness score it anyway.
+tasks="${DREAM_DEMO_TASKS:-sudoku_4x4_gen_0shot,sudoku_4x4_6_gen_0shot}"
 "$dream_eval" run --model "$model" --tasks "$tasks" \
   --steps "${DREAM_DEMO_STEPS:-1,2,4,8,24}" --alg "${DREAM_DEMO_ALGS:-entropy,maskgit_plus,topk_margin,origin}" \
   --limit "${DREAM_DEMO_LIMIT:-40}" --batch-size 20 --output "$out"
