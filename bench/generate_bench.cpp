@@ -6,11 +6,10 @@
 #include <filesystem>
 #include <map>
 #include <string_view>
-#include <thread>
 
-#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "model/cpu_threads.h"
 #include "model/generate.h"
 #include "model/random_checkpoint.h"
 
@@ -77,7 +76,7 @@ void BM_GenerateStep(benchmark::State& state, BenchModel spec) {
   state.counters["sampling_ms_per_step"] = sampling / steps;
   state.counters["new_tok_per_s"] = 1000.0 * static_cast<double>(B * spec.new_tokens * runs) / wall;
   state.counters["params_M"] = static_cast<double>(m.config().parameter_count()) / 1e6;
-  state.counters["threads"] = at::get_num_threads();
+  state.counters["threads"] = dream::model::cpu_threads().cores();
 }
 
 BENCHMARK_CAPTURE(BM_GenerateStep, tiny_p9_n16_s16, BenchModel{"tiny", 9, 16, 16})
@@ -88,8 +87,7 @@ BENCHMARK_CAPTURE(BM_GenerateStep, m100_p64_n64_s8, BenchModel{"100m", 64, 64, 8
 }  // namespace
 
 int main(int argc, char** argv) {
-  // All cores (the automatic choice would give the tiny model one thread and the 100M one all of them).
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  dream::model::set_cpu_threads(0);  // every CPU this process may use
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -1,8 +1,7 @@
 // The Monte Carlo ELBO log-likelihood on CPU: one request (mc_num 128, batch 32: 4 forwards) and one batch's loss
 // with the lm_head on the masked rows only vs on full [b, l, V] logits (the official way), for the golden-tiny
 // shape and a ~100M-parameter random model (fp32, in memory: the weights `dream-eval make-model` writes for the
-// same shape and seed), with the backend's automatic CPU threads (set_cpu_threads: one for the tiny model, one
-// per core for the 100M one). Run: build/bench/dream_bench_likelihood
+// same shape and seed), with the backend's automatic CPU threads (set_cpu_threads: every CPU this process may use). Run: build/bench/dream_bench_likelihood
 // Counters: ms_per_request (wall time of mc_loglikelihood), ms_per_forward (that / forwards),
 // ms_per_batch (wall time of one batch's loss), masked (masked positions in that batch).
 #include <chrono>
@@ -12,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "model/cpu_threads.h"
 #include "model/likelihood.h"
 #include "model/random_checkpoint.h"
 #include "model/torch_compat.h"
@@ -34,7 +33,7 @@ const DreamModel& model_named(std::string_view name) {
     const DreamConfig c = name == "tiny" ? small_config(320, 64, 160, 2, 4, 2) : small_config(16384, 768, 2048, 12, 12, 4, 1e6);
     slot = std::make_unique<DreamModel>(random_model(c, at::kFloat, at::kCPU, 1));
   }
-  set_cpu_threads(0, slot->config());
+  set_cpu_threads(0);
   return *slot;
 }
 
@@ -66,7 +65,7 @@ void BM_Loglikelihood(benchmark::State& state, Shape shape) {
   state.counters["ms_per_request"] = wall / static_cast<double>(runs);
   state.counters["ms_per_forward"] = wall / static_cast<double>(forwards);
   state.counters["params_M"] = static_cast<double>(m.config().parameter_count()) / 1e6;
-  state.counters["threads"] = at::get_num_threads();
+  state.counters["threads"] = dream::model::cpu_threads().cores();
 }
 
 // One batch's loss on the same masks: range(0) = 1 for the masked rows only, 0 for full logits.

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
-#include <thread>
 
-#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include "datasets/sha256.h"
+#include "model/cpu_threads.h"
 #include "model/device.h"
 #include "model/dream_model.h"
 #include "model/generate.h"
@@ -42,7 +41,7 @@ class DreamBackend final : public GenerationBackend {
           load.device = model::parse_device(o.device);
           if (o.dtype != "auto") load.dtype = model::scalar_type_from_name(o.dtype);
           model::DreamModel m = model::DreamModel::load(o.model, load);
-          model::set_cpu_threads(threads, m.config());
+          model::set_cpu_threads(threads);
           return m;
         }()),
         tokenizer_(tokenizer::Tokenizer::load(o.model)),
@@ -148,7 +147,8 @@ class DreamBackend final : public GenerationBackend {
   }
 
   std::map<std::string, std::string> environment() const override {
-    return {{"libtorch", TORCH_VERSION}, {"threads", std::to_string(at::get_num_threads())},
+    return {{"libtorch", TORCH_VERSION}, {"threads", std::to_string(model::cpu_threads().cores())},
+            {"cpu_threading", model::cpu_threads().describe()},
             {"model_parameters", std::to_string(model_.config().parameter_count())}};
   }
 

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include "build_info.h"
+#include "model/cpu_threads.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
 #include "model/dream_model.h"
@@ -89,12 +89,13 @@ double timed_ms(at::Device device, Fn&& fn) {
 
 // The matrix-unit rate of this device and dtype: the median over repetitions of an n x n x n product through
 // at::linear, the op every projection of the model calls, so the model is compared with the GEMM path it
-// takes. On CUDA each sample times 10 back-to-back products, so launch and synchronisation costs vanish.
+// takes. Each sample times 10 back-to-back products: on CUDA launch and synchronisation costs vanish; on the
+// CPU a lone ~10 ms product also timed the BLAS pool's threads waking up (±30% between samples on the 2-core VM).
 json measure_gemm_rate(at::Device device, at::ScalarType dtype, int64_t n, int repetitions, uint64_t seed) {
   at::Generator gen = model::compat::make_cpu_generator(seed);
   const at::Tensor a = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
   const at::Tensor b = at::randn({n, n}, gen, at::TensorOptions().dtype(at::kFloat)).to(device, dtype);
-  const int per_sample = device.is_cuda() ? 10 : 1;
+  constexpr int per_sample = 10;
   auto run = [&] {
     for (int i = 0; i < per_sample; ++i) at::linear(a, b);
   };
@@ -234,7 +235,8 @@ json environment(at::Device device) {
           {"device_name", model::device_name(device)},
           {"cuda_build", model::cuda_build()},
           {"libtorch", TORCH_VERSION},
-          {"threads", at::get_num_threads()},
+          {"threads", model::cpu_threads().cores()},
+          {"cpu_threading", model::cpu_threads().describe()},
           {"dream_eval_version", dream_eval_version()},
           {"git_commit", git_commit()},
           {"git_dirty", git_dirty()},
@@ -403,7 +405,7 @@ json run_model_bench(const BenchOptions& o, const std::function<void(const std::
   validate(o);
   const at::Device device = model::parse_device(o.device);
   const model::DreamConfig config = o.model_dir.empty() ? bench_config(o.config) : model::load_config(o.model_dir);
-  model::set_cpu_threads(o.threads, config);
+  model::set_cpu_threads(o.threads);
   const int64_t gemm_n = o.gemm_size > 0 ? o.gemm_size : (device.is_cuda() ? 8192 : 1024);
   const std::vector<BenchPoint> points = expand_bench_grid(o.grid, o.mode);
 
@@ -503,7 +505,7 @@ std::string bench_markdown(const json& r) {
   const bool likelihood = mode == "likelihood";
   std::string md = "## dream-eval bench\n\n";
   md += "- device: " + env.at("device").get<std::string>() + " (" + env.at("device_name").get<std::string>() +
-        "), CPU threads: " + std::to_string(env.at("threads").get<int>()) + ", LibTorch " +
+        "), CPU: " + env.value("cpu_threading", std::to_string(env.at("threads").get<int>()) + " threads") + ", LibTorch " +
         env.at("libtorch").get<std::string>() + (env.at("cuda_build").get<bool>() ? ", CUDA build" : ", CPU build") + "\n";
   const std::string commit = env.at("git_commit").get<std::string>();
   md += "- dream-eval " + env.at("dream_eval_version").get<std::string>() + ", commit " +

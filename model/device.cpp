@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <ATen/Parallel.h>
+#include "cpu_threads.h"
 
 #ifdef DREAM_EVAL_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -104,7 +104,7 @@ std::string device_description(at::Device device) {
     return buf;
   }
 #endif
-  return "cpu (" + cpu_model_name() + ", " + std::to_string(at::get_num_threads()) + " threads)";
+  return "cpu (" + cpu_model_name() + ", " + cpu_threads().describe() + ")";
 }
 
 DeviceMemory device_memory(at::Device device) {

@@ -27,7 +27,7 @@ void synchronize(at::Device device);
 
 // "NVIDIA H100 80GB HBM3" for a CUDA device, the CPU's model name from /proc/cpuinfo for the CPU.
 std::string device_name(at::Device device);
-// For results: "NVIDIA H100 80GB HBM3 (cuda:0, sm_90, 132 SMs, 79.1 GiB)" or "cpu (Intel Xeon ..., 2 threads)".
+// For results: "NVIDIA H100 80GB HBM3 (cuda:0, sm_90, 132 SMs, 79.1 GiB)" or "cpu (Intel Xeon ..., 1 intra-op + 2 OpenBLAS threads)".
 std::string device_description(at::Device device);
 
 // Memory on `device` now: total and what a new allocation can still get (CUDA: cudaMemGetInfo's free bytes, which

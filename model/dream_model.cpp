@@ -3,9 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
-#include <ATen/Parallel.h>
 
 #include <nlohmann/json.hpp>
 
@@ -144,13 +142,6 @@ at::Tensor DreamModel::logits_from_hidden(const at::Tensor& hidden) const {
 
 at::Tensor DreamModel::forward(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const {
   return logits_from_hidden(hidden_states(ids, positions, mask));
-}
-
-void set_cpu_threads(int threads, const DreamConfig& config) {
-  constexpr int64_t kSmallModelParameters = 20'000'000;
-  const unsigned hw = std::thread::hardware_concurrency();
-  if (threads <= 0) threads = config.parameter_count() < kSmallModelParameters ? 1 : static_cast<int>(hw ? hw : 1);
-  at::set_num_threads(threads);
 }
 
 PaddingLayout padding_layout(const at::Tensor& attention_mask) {

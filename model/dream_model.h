@@ -47,12 +47,6 @@ class DreamModel {
   std::string fingerprint_;
 };
 
-// Sets LibTorch's intra-op CPU threads. threads > 0: that many. 0: automatic: one thread for models under
-// 20M parameters (their ops are too small to amortise waking other threads: the 1M-parameter planning model
-// ran 5x slower with two threads than with one on the 2-core VM), one per hardware thread otherwise.
-// Debian's LibTorch starts with 1.
-void set_cpu_threads(int threads, const DreamConfig& config);
-
 // Left-padding helpers shared by generation and likelihood scoring (reference section 2, "Positions and padding").
 struct PaddingLayout {
   at::Tensor positions;  // [B, N] int64 = cumsum(mask) - 1 with padded slots set to 1; undefined when no padding

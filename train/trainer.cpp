@@ -10,11 +10,11 @@
 #include <stdexcept>
 #include <string_view>
 
-#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard (not pulled in by ATen.h in LibTorch 2.x)
 #include <nlohmann/json.hpp>
 
 #include "bpe_vocab.h"
+#include "model/cpu_threads.h"
 #include "model/checkpoint.h"
 #include "model/dream_model.h"
 #include "model/random_checkpoint.h"
@@ -210,7 +210,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
     throw std::invalid_argument("train: save dtype '" + o.save_dtype + "' (known: float32, bfloat16)");
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  if (o.threads > 0) model::set_cpu_threads(o.threads);
   const at::Device device(o.device);
 
   fs::create_directories(o.output);

@@ -22,6 +22,7 @@
 #include "harness/build_info.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
+#include "model/cpu_threads.h"
 #include "model/device.h"
 #include "model/tokenizer/tokenizer.h"
 #include "sandbox/sandbox.h"
@@ -84,9 +85,12 @@ Check check_build() {
 }
 
 Check check_cpu() {
+  // What run, bench and generate do with --threads 0 (doctor computes nothing, so applying it costs nothing).
+  const model::CpuThreads automatic = model::set_cpu_threads(0);
   return {"cpu", Verdict::ok,
-          model::device_name(at::kCPU) + "; " + std::to_string(std::thread::hardware_concurrency()) +
-              " hardware threads (run/bench take --threads; 0 picks by model size)",
+          model::device_name(at::kCPU) + "; " + std::to_string(model::available_cpus()) + " of " +
+              std::to_string(std::thread::hardware_concurrency()) + " hardware threads available to this process; " +
+              "--threads 0 runs " + automatic.describe(),
           ""};
 }
 

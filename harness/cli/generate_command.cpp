@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "model/cpu_threads.h"
 #include "model/device.h"
 #include "model/generate.h"
 #include "model/text_batch.h"
@@ -114,7 +115,7 @@ void run_generate(const GenerateOptions& o) {
   load.device = model::parse_device(o.device);
   if (!o.dtype.empty()) load.dtype = model::scalar_type_from_name(o.dtype);
   const model::DreamModel net = model::DreamModel::load(o.model_dir, load);
-  model::set_cpu_threads(o.threads, net.config());
+  model::set_cpu_threads(o.threads);
 
   // Text requests go through the checkpoint's tokenizer; id requests need none.
   std::optional<tokenizer::Tokenizer> tok;
@@ -216,7 +217,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");
   cmd->add_option("--device", opts->device, "auto, cpu, cuda or cuda:N (auto: the first GPU of a CUDA build, else the CPU)")
       ->capture_default_str();
-  cmd->add_option("--threads", opts->threads, "CPU threads (0 = automatic: 1 below 20M parameters, else all cores)")->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "CPU threads (0 = every CPU this process may use; docs/benchmarks.md)")->capture_default_str();
   cmd->callback([opts] {
     if (opts->request.empty() && opts->prompts.empty()) throw std::runtime_error("generate: give --request or --prompt");
     run_generate(*opts);

@@ -8,11 +8,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <ATen/Parallel.h>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "model/cpu_threads.h"
 #include "model/sampler.h"
 #include "train/planning_eval.h"
 #include "train/trainer.h"
@@ -72,7 +72,7 @@ void parse_givens(const std::string& text, train::InstanceOptions& out, const ch
 
 void run_evaluate(const TrainCommandOptions& o) {
   if (o.eval_file.empty()) throw std::runtime_error("--evaluate needs --eval-file");
-  at::set_num_threads(o.eval_threads);
+  model::set_cpu_threads(o.eval_threads);
   const model::DreamModel net = model::DreamModel::load(o.evaluate);
   const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(o.evaluate);
   const train::PlanningTask task = train::planning_task_from_name(o.eval_task);

@@ -126,7 +126,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{64, 96, 128, 2, 4, 4, 10000.0}),   // head_dim 24
     [](const auto& info) {
       const Shape& s = info.param;
-      return "h" + std::to_string(s.heads) + "kv" + std::to_string(s.kv_heads) + "l" + std::to_string(s.layers);
+      // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string here.
+      std::string name = "h";
+      name += std::to_string(s.heads) + "kv" + std::to_string(s.kv_heads) + "l" + std::to_string(s.layers);
+      return name;
     });
 
 TEST(Forward, Bf16CheckpointRunsAndStaysCloseToFloat32) {
