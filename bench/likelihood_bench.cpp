@@ -1,7 +1,8 @@
 // The Monte Carlo ELBO log-likelihood on CPU: one request (mc_num 128, batch 32: 4 forwards) and one batch's loss
 // with the lm_head on the masked rows only vs on full [b, l, V] logits (the official way), for the golden-tiny
 // shape and a ~100M-parameter random model (fp32, in memory: the weights `dream-eval make-model` writes for the
-// same shape and seed), with the backend's automatic CPU threads (set_cpu_threads: every CPU this process may use). Run: build/bench/dream_bench_likelihood
+// same shape and seed), with the backend's automatic CPU threads (set_cpu_threads: every CPU this process may
+// use). Run: build/bench/dream_bench_likelihood
 // Counters: ms_per_request (wall time of mc_loglikelihood), ms_per_forward (that / forwards),
 // ms_per_batch (wall time of one batch's loss), masked (masked positions in that batch).
 #include <chrono>

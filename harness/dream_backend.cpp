@@ -1,7 +1,9 @@
 #include "backend.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 
 #include <torch/version.h>
@@ -30,13 +32,25 @@ std::string tokenizer_files_fingerprint(const fs::path& dir) {
   return "sha256:" + datasets::sha256_hex(all);
 }
 
+// The backend options this backend reads (`run --threads N` is "threads"); any other key is a mistake, such as
+// a misspelt key that would otherwise be ignored silently.
+int cpu_threads_option(const std::map<std::string, std::string>& extra) {
+  int threads = 0;
+  for (const auto& [key, value] : extra) {
+    if (key != "threads") throw std::invalid_argument("--backend-option " + key + ": unknown to the Dream backend (known: threads)");
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), threads);
+    if (ec != std::errc() || end != value.data() + value.size() || threads < 0)
+      throw std::invalid_argument("--threads / --backend-option threads: '" + value + "' is not a count >= 0 (0 = automatic)");
+  }
+  return threads;
+}
+
 class DreamBackend final : public GenerationBackend {
  public:
   explicit DreamBackend(const BackendOptions& o)
       : path_(o.model),
         model_([&] {
-          int threads = 0;
-          if (auto it = o.extra.find("threads"); it != o.extra.end()) threads = std::stoi(it->second);
+          const int threads = cpu_threads_option(o.extra);
           model::LoadOptions load;
           load.device = model::parse_device(o.device);
           if (o.dtype != "auto") load.dtype = model::scalar_type_from_name(o.dtype);

@@ -1,5 +1,6 @@
 // dream-eval run: evaluate a model on tasks over a grid of decoding settings (harness/run.h).
 #include <iostream>
+#include <optional>
 
 #include "code_execution_options.h"
 #include "commands.h"
@@ -15,6 +16,7 @@ namespace {
 struct RunFlags {
   harness::BackendOptions backend;
   std::vector<std::string> backend_options;
+  std::optional<int> threads;
   std::vector<std::string> tasks;
   std::vector<int> steps, max_new_tokens, mc_num;
   std::vector<std::string> alg, policy, top_p, top_k, alg_temp;
@@ -64,6 +66,12 @@ void run(const RunFlags& f) {
     if (eq == std::string::npos) throw std::invalid_argument("--backend-option: expected key=value, got '" + kv + "'");
     b.extra[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  if (f.threads) {
+    if (b.extra.count("threads"))
+      throw std::invalid_argument("--threads " + std::to_string(*f.threads) + " and --backend-option threads=" +
+                                  b.extra.at("threads") + ": give one of them");
+    b.extra["threads"] = std::to_string(*f.threads);
+  }
   auto backend = harness::open_backend(b);
   harness::run_evaluation(*backend, o, std::cerr);
 }
@@ -95,6 +103,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--num-shards", flags->num_shards, "Shard count for Kubernetes indexed Jobs (JOB_COMPLETION_INDEX)");
   cmd->add_option("--device", flags->backend.device, "Device: auto, cpu, cuda, cuda:N");
   cmd->add_option("--dtype", flags->backend.dtype, "Compute dtype: auto, bfloat16, float32");
+  cmd->add_option("--threads", flags->threads, "CPU threads (default 0 = every CPU this process may use; docs/benchmarks.md)");
   cmd->add_option("--backend-option", flags->backend_options, "Backend-specific key=value (repeatable)");
   cmd->add_option("--bootstrap-iterations", flags->bootstrap_iterations, "Resamples for standard errors and paired tests");
   cmd->add_option("--progress", flags->progress, "Progress bar: auto (on a terminal), always, never")

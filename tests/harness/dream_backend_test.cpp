@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -88,6 +89,31 @@ TEST(DreamBackend, UnknownPolicyAndDeviceAreClearErrors) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("policy 'threshold:0.9'"), std::string::npos);
   }
+}
+
+// Backend options: `threads` sets the CPU threads (what results record); anything else, a misspelt key or a
+// count that is not one, is an error naming it instead of being ignored.
+TEST(DreamBackend, BackendOptionsAreCheckedAndThreadsRecorded) {
+  const std::string shipped = (test::source_dir() / "models" / "planning-small").string();
+  auto error_of = [&](std::map<std::string, std::string> extra) -> std::string {
+    try {
+      open_backend({.model = shipped, .extra = std::move(extra)});
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error_of({{"thread", "2"}}).find("--backend-option thread: unknown"), std::string::npos);
+  EXPECT_NE(error_of({{"threads", "-1"}}).find("'-1' is not a count"), std::string::npos);
+  EXPECT_NE(error_of({{"threads", "2x"}}).find("'2x' is not a count"), std::string::npos);
+  auto backend = open_backend({.model = shipped, .extra = {{"threads", "1"}}});
+  EXPECT_EQ(backend->environment().at("threads"), "1");
+  EXPECT_FALSE(backend->environment().at("cpu_threading").empty());
+
+  const test::CliResult both = test::run_dream_eval("run --model " + shipped + " --tasks sudoku_4x4_gen_0shot --limit 1 --threads 2 "
+                                                    "--backend-option threads=1 --output " + test::fresh_dir("dream-threads").string());
+  EXPECT_EQ(both.status, 1);
+  EXPECT_NE(both.err.find("--threads 2 and --backend-option threads=1"), std::string::npos) << both.err;
 }
 
 // Log-likelihood requests: the official pair encoding (token counts), finite estimates with their standard error,
