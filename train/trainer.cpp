@@ -75,7 +75,7 @@ std::optional<int64_t> parse_int64(std::string_view text) {
 }
 
 // A log with `header`; when resuming, its rows up to `keep_through_step` (first column) stay and new rows append.
-std::ofstream open_csv(const fs::path& path, const char* header, std::optional<int64_t> keep_through_step) {
+std::ofstream open_csv(const fs::path& path, const char* header, const std::optional<int64_t>& keep_through_step) {
   std::string kept = std::string(header) + "\n";
   if (keep_through_step) {
     std::ifstream in(path);
