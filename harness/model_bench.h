@@ -64,7 +64,7 @@ struct BenchOptions {
   BenchMode mode = BenchMode::Both;
   int repetitions = 5;           // timed runs per point and figure
   int warmup = 1;                // untimed runs before them (allocator, thread pool, cuBLAS heuristics)
-  int threads = 0;               // CPU intra-op threads; 0 = automatic (model::set_cpu_threads)
+  int threads = 0;               // CPU threads; 0 = automatic (model::set_cpu_threads)
   int64_t gemm_size = 0;         // n of the n x n x n GEMM of the rate measurement; 0 = 8192 on CUDA, 1024 on CPU
   int gemm_repetitions = 5;      // timed samples of that GEMM (median reported)
   bool cuda_graphs = true;       // generation replays a CUDA graph of the forward (GenerationParams::cuda_graphs)

@@ -210,7 +210,7 @@ TrainSummary train_planning_model(const TrainOptions& o, std::ostream& log) {
     throw std::invalid_argument("train: save dtype '" + o.save_dtype + "' (known: float32, bfloat16)");
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  if (o.threads > 0) model::set_cpu_threads(o.threads);
+  model::set_cpu_threads(o.threads);
   const at::Device device(o.device);
 
   fs::create_directories(o.output);

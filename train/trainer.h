@@ -42,7 +42,7 @@ struct TrainOptions {
   double clip = 1.0;                    // max global gradient norm (0 = off)
   double init_std = 0.02;               // N(0, init_std) for matrices (Qwen2's initializer_range); norms 1, biases 0
   uint64_t seed = 0;                    // seeds the weights, the data and the noise
-  int threads = 2;                      // CPU threads (model::set_cpu_threads); 0 = leave as is
+  int threads = 2;                      // CPU threads (model::set_cpu_threads; 0 = every CPU)
   std::string device = "cpu";           // cpu or cuda (a CUDA build of LibTorch)
   std::string compute_dtype = "float32";  // forward/backward dtype; bfloat16 keeps float32 master weights (mixed precision)
   std::string save_dtype = "float32";   // stored weights: float32 or bfloat16

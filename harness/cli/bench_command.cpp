@@ -59,7 +59,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--mode", f->mode, "forward (one forward of B x (prompt + new)), generate, both, or likelihood (one Monte Carlo ELBO batch of B samples: context = prompt, continuation = new)")->capture_default_str();
   cmd->add_option("--repetitions", o.repetitions, "Timed runs per point")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Untimed runs before them")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "CPU threads (0 = automatic: 1 below 20M parameters, else all cores)")->capture_default_str();
+  cmd->add_option("--threads", o.threads, kThreadsHelp)->capture_default_str();
   cmd->add_option("--gemm-size", o.gemm_size, "n of the n^3 GEMM rate measurement (0 = 8192 on CUDA, 1024 on CPU)")->capture_default_str();
   cmd->add_option("--gemm-repetitions", o.gemm_repetitions, "Timed samples of that GEMM")->capture_default_str();
   cmd->add_flag("!--no-cuda-graphs", o.cuda_graphs, "Run every generation step's forward eagerly (default: CUDA graph replay)");

@@ -5,6 +5,9 @@
 
 namespace dream::cli {
 
+// Help of every --threads option (model::set_cpu_threads decides where the threads go).
+inline constexpr const char* kThreadsHelp = "CPU threads (0 = every CPU this process may use; docs/benchmarks.md, \"CPU threads\")";
+
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
 void add_bench_command(CLI::App& app);        // speed of the inference core over a grid (harness/model_bench.h)

@@ -217,7 +217,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");
   cmd->add_option("--device", opts->device, "auto, cpu, cuda or cuda:N (auto: the first GPU of a CUDA build, else the CPU)")
       ->capture_default_str();
-  cmd->add_option("--threads", opts->threads, "CPU threads (0 = every CPU this process may use; docs/benchmarks.md)")->capture_default_str();
+  cmd->add_option("--threads", opts->threads, kThreadsHelp)->capture_default_str();
   cmd->callback([opts] {
     if (opts->request.empty() && opts->prompts.empty()) throw std::runtime_error("generate: give --request or --prompt");
     run_generate(*opts);

@@ -103,7 +103,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--num-shards", flags->num_shards, "Shard count for Kubernetes indexed Jobs (JOB_COMPLETION_INDEX)");
   cmd->add_option("--device", flags->backend.device, "Device: auto, cpu, cuda, cuda:N");
   cmd->add_option("--dtype", flags->backend.dtype, "Compute dtype: auto, bfloat16, float32");
-  cmd->add_option("--threads", flags->threads, "CPU threads (default 0 = every CPU this process may use; docs/benchmarks.md)");
+  cmd->add_option("--threads", flags->threads, kThreadsHelp);
   cmd->add_option("--backend-option", flags->backend_options, "Backend-specific key=value (repeatable)");
   cmd->add_option("--bootstrap-iterations", flags->bootstrap_iterations, "Resamples for standard errors and paired tests");
   cmd->add_option("--progress", flags->progress, "Progress bar: auto (on a terminal), always, never")

@@ -149,7 +149,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--noise-eps", t.noise_eps, "t ~ U(eps, 1]")->capture_default_str();
   cmd->add_option("--init-std", t.init_std, "Initial weight standard deviation")->capture_default_str();
   cmd->add_option("--seed", t.seed, "Seed of weights, data and noise")->capture_default_str();
-  cmd->add_option("--threads", t.threads, "CPU threads")->capture_default_str();
+  cmd->add_option("--threads", t.threads, kThreadsHelp)->capture_default_str();
   cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--compute-dtype", t.compute_dtype, "float32, or bfloat16 (mixed precision, float32 master weights)")->capture_default_str();
   cmd->add_option("--save-dtype", t.save_dtype, "Stored weights: float32 or bfloat16")->capture_default_str();
