@@ -4,6 +4,9 @@
 #include <sched.h>
 
 #include <ATen/Parallel.h>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -48,9 +51,19 @@ int available_cpus() {
   return hw > 0 ? static_cast<int>(hw) : 1;
 }
 
+int automatic_cpu_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    int n = 0;
+    const char* end = env + std::strlen(env);
+    const auto [stop, ec] = std::from_chars(env, end, n);
+    if (ec == std::errc() && stop == end && n > 0) return n;
+  }
+  return available_cpus();
+}
+
 CpuThreads set_cpu_threads(int threads) {
   if (threads < 0) throw std::invalid_argument("CPU threads must be >= 0 (0 = automatic), got " + std::to_string(threads));
-  if (threads == 0) threads = available_cpus();
+  if (threads == 0) threads = automatic_cpu_threads();
   if (openblas().own_pool()) {
     at::set_num_threads(1);
     openblas().set_num_threads(threads);

@@ -27,7 +27,11 @@ struct CpuThreads {
 // machine's core count, which oversubscribes a job given a share of a node.
 int available_cpus();
 
-// Applies `threads` (> 0; 0 = available_cpus()) by the rule above and returns what is in effect.
+// The automatic count: OMP_NUM_THREADS when it is a positive integer (the convention of HPC job scripts, which
+// LibTorch follows too), otherwise available_cpus().
+int automatic_cpu_threads();
+
+// Applies `threads` (> 0; 0 = automatic_cpu_threads()) by the rule above and returns what is in effect.
 // Throws std::invalid_argument for a negative count.
 CpuThreads set_cpu_threads(int threads);
 

@@ -6,7 +6,7 @@
 namespace dream::cli {
 
 // Help of every --threads option (model::set_cpu_threads decides where the threads go).
-inline constexpr const char* kThreadsHelp = "CPU threads (0 = every CPU this process may use; docs/benchmarks.md, \"CPU threads\")";
+inline constexpr const char* kThreadsHelp = "CPU threads (0 = OMP_NUM_THREADS if set, else every CPU this process may use; docs/benchmarks.md)";
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)

@@ -1,11 +1,14 @@
 // CPU threading: an explicit count goes to OpenBLAS's own pool when LibTorch's BLAS has one (the intra-op pool
 // keeps one thread, so the two pools never compete for the cores), otherwise to the intra-op pool; automatic
-// means the CPUs of the process's affinity mask.
+// means OMP_NUM_THREADS when set, else the CPUs of the process's affinity mask.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "model/cpu_threads.h"
 
@@ -13,14 +16,22 @@ using namespace dream::model;
 
 namespace {
 
-// Restores the threading and the affinity a test changed, whatever it asserts.
+// Starts from no OMP_NUM_THREADS, and restores it, the threading and the affinity a test changed, whatever it
+// asserts.
 struct RestoreThreading {
   CpuThreads before = cpu_threads();
   cpu_set_t mask{};
-  RestoreThreading() { sched_getaffinity(0, sizeof(mask), &mask); }
+  std::optional<std::string> omp_num_threads;
+  RestoreThreading() {
+    sched_getaffinity(0, sizeof(mask), &mask);
+    if (const char* v = std::getenv("OMP_NUM_THREADS")) omp_num_threads = v;
+    unsetenv("OMP_NUM_THREADS");
+  }
   ~RestoreThreading() {
     sched_setaffinity(0, sizeof(mask), &mask);
     set_cpu_threads(before.cores());
+    if (omp_num_threads) setenv("OMP_NUM_THREADS", omp_num_threads->c_str(), 1);
+    else unsetenv("OMP_NUM_THREADS");
   }
 };
 
@@ -66,4 +77,15 @@ TEST(CpuThreads, AutomaticMeansTheAffinityMask) {
   ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
   EXPECT_EQ(available_cpus(), 1);  // as under `taskset -c N` or a one-CPU Slurm task
   EXPECT_EQ(set_cpu_threads(0).cores(), 1);
+}
+
+TEST(CpuThreads, AutomaticFollowsOmpNumThreads) {
+  RestoreThreading restore;
+  setenv("OMP_NUM_THREADS", "3", 1);
+  EXPECT_EQ(automatic_cpu_threads(), 3);
+  EXPECT_EQ(set_cpu_threads(0).cores(), 3);
+  for (const char* ignored : {"0", "-2", "4x", ""}) {
+    setenv("OMP_NUM_THREADS", ignored, 1);
+    EXPECT_EQ(automatic_cpu_threads(), available_cpus()) << "OMP_NUM_THREADS='" << ignored << "'";
+  }
 }
