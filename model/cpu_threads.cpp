@@ -4,9 +4,14 @@
 #include <sched.h>
 
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -35,7 +40,89 @@ const OpenBlasControls& openblas() {
   return controls;
 }
 
+// The first line of a file, or "" when it cannot be read.
+std::string read_small_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+std::optional<int64_t> parse_count(std::string_view text) {
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// ceil(quota / period) when both are positive counts.
+std::optional<int> cpus_of(std::optional<int64_t> quota, std::optional<int64_t> period) {
+  if (!quota || !period || *quota <= 0 || *period <= 0) return std::nullopt;
+  return static_cast<int>(std::max<int64_t>(1, (*quota + *period - 1) / *period));
+}
+
+// The smallest quota of `dir` and its ancestors up to `root` (limits of enclosing cgroups apply too). A `dir`
+// outside `root` (a path with "..", as a cgroup namespace can show) starts at `root`.
+std::optional<int> smallest_quota_up_to(const std::filesystem::path& root, std::filesystem::path dir,
+                                        const std::function<std::optional<int>(const std::filesystem::path&)>& quota_of) {
+  const std::filesystem::path inside = dir.lexically_relative(root);
+  if (inside.empty() || *inside.begin() == "..") dir = root;
+  std::optional<int> smallest;
+  for (;;) {
+    if (const auto q = quota_of(dir); q && (!smallest || *q < *smallest)) smallest = q;
+    if (dir == root || !dir.has_parent_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
+  }
+  return smallest;
+}
+
 }  // namespace
+
+std::optional<int> cgroup_cpu_quota(const std::filesystem::path& cgroup_root, std::string_view self_cgroup) {
+  namespace fs = std::filesystem;
+  const fs::path root = cgroup_root.lexically_normal();
+  std::optional<int> smallest;
+  auto keep = [&](std::optional<int> q) {
+    if (q && (!smallest || *q < *smallest)) smallest = q;
+  };
+  size_t start = 0;
+  while (start < self_cgroup.size()) {
+    size_t end = self_cgroup.find('\n', start);
+    if (end == std::string_view::npos) end = self_cgroup.size();
+    const std::string_view line = self_cgroup.substr(start, end - start);
+    start = end + 1;
+    // "hierarchy-id:controllers:path"
+    const size_t first = line.find(':'), second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    const std::string_view controllers = line.substr(first + 1, second - first - 1);
+    const fs::path relative = fs::path(std::string(line.substr(second + 1))).relative_path();
+    if (line.substr(0, first) == "0" && controllers.empty()) {  // cgroup v2: cpu.max is "max 100000" or "Q P"
+      keep(smallest_quota_up_to(root, (root / relative).lexically_normal(), [](const fs::path& dir) -> std::optional<int> {
+        const std::string text = read_small_file(dir / "cpu.max");
+        const size_t space = text.find(' ');
+        if (space == std::string::npos) return std::nullopt;
+        return cpus_of(parse_count(std::string_view(text).substr(0, space)), parse_count(std::string_view(text).substr(space + 1)));
+      }));
+      continue;
+    }
+    bool has_cpu = false;  // cgroup v1: the line of the cpu controller (often mounted together with cpuacct)
+    for (size_t at = 0; at <= controllers.size();) {
+      size_t comma = controllers.find(',', at);
+      if (comma == std::string_view::npos) comma = controllers.size();
+      has_cpu = has_cpu || controllers.substr(at, comma - at) == "cpu";
+      at = comma + 1;
+    }
+    if (!has_cpu) continue;
+    for (const fs::path& mount : {root / std::string(controllers), root / "cpu"}) {
+      if (!fs::is_directory(mount)) continue;
+      keep(smallest_quota_up_to(mount, (mount / relative).lexically_normal(), [](const fs::path& dir) {
+        return cpus_of(parse_count(read_small_file(dir / "cpu.cfs_quota_us")), parse_count(read_small_file(dir / "cpu.cfs_period_us")));
+      }));
+      break;
+    }
+  }
+  return smallest;
+}
 
 std::string CpuThreads::describe() const {
   std::string s = std::to_string(intra_op) + " intra-op";
@@ -46,9 +133,16 @@ std::string CpuThreads::describe() const {
 int available_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw > 0 ? static_cast<int>(hw) : 1;
+  int cpus = 1;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    cpus = CPU_COUNT(&set);
+  } else if (const unsigned hw = std::thread::hardware_concurrency(); hw > 0) {
+    cpus = static_cast<int>(hw);
+  }
+  std::ifstream self("/proc/self/cgroup");
+  const std::string self_cgroup((std::istreambuf_iterator<char>(self)), std::istreambuf_iterator<char>());
+  if (const auto quota = cgroup_cpu_quota("/sys/fs/cgroup", self_cgroup); quota && *quota < cpus) cpus = *quota;
+  return cpus;
 }
 
 int automatic_cpu_threads() {

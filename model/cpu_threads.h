@@ -8,7 +8,10 @@
 // with 2 intra-op + 2 OpenBLAS threads and 414 ms with 1 + 2 (docs/benchmarks.md, "CPU threads"). So when the
 // BLAS has its own pool, that pool gets the threads and the intra-op pool one; otherwise (OpenBLAS's OpenMP or
 // sequential build, MKL, no OpenBLAS) the intra-op pool gets them, as LibTorch intends.
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace dream::model {
 
@@ -23,9 +26,16 @@ struct CpuThreads {
   std::string describe() const;
 };
 
-// CPUs this process may run on (its affinity mask: taskset, Slurm, cgroup cpusets), at least 1; not the
-// machine's core count, which oversubscribes a job given a share of a node.
+// CPUs this process may run on: its affinity mask (taskset, Slurm, cgroup cpusets), capped by a cgroup CPU
+// quota (docker --cpus, Kubernetes CPU limits), at least 1; not the machine's core count, which oversubscribes
+// a job given a share of a node.
 int available_cpus();
+
+// The CPUs a cgroup CPU quota allows (quota / period, rounded up; the smallest along the cgroup's ancestry), or
+// nullopt when none applies. `cgroup_root` is the cgroup filesystem (/sys/fs/cgroup), `self_cgroup` the text of
+// /proc/self/cgroup: cgroup v2 (cpu.max, "0::/path") and v1 (cpu.cfs_quota_us / cpu.cfs_period_us under the
+// cpu controller's mount). Unreadable or malformed files count as no quota.
+std::optional<int> cgroup_cpu_quota(const std::filesystem::path& cgroup_root, std::string_view self_cgroup);
 
 // The automatic count: OMP_NUM_THREADS when it is a positive integer (the convention of HPC job scripts, which
 // LibTorch follows too), otherwise available_cpus().
