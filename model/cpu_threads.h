@@ -5,7 +5,7 @@
 // built against. Debian's LibTorch uses OpenBLAS's pthreads build, which keeps a second pool, sized to every
 // core whatever at::set_num_threads says. Idle threads of both pools spin, so with both at N threads on N cores
 // they steal the cores from each other: on the 2-core VM a 101M-parameter model's diffusion step took 1,055 ms
-// with 2 intra-op + 2 OpenBLAS threads and 414 ms with 1 + 2 (docs/benchmarks.md, "CPU threads"). So when the
+// with 2 intra-op + 2 OpenBLAS threads and 355 ms with 1 + 2 (docs/benchmarks.md, "CPU threads"). So when the
 // BLAS has its own pool, that pool gets the threads and the intra-op pool one; otherwise (OpenBLAS's OpenMP or
 // sequential build, MKL, no OpenBLAS) the intra-op pool gets them, as LibTorch intends.
 #include <filesystem>
