@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 std::vector<const datasets::DatasetInfo*> selected(const std::vector<std::string>& names) {
   std::vector<const datasets::DatasetInfo*> out;
   if (names.empty())

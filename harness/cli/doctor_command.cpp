@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include "commands.h"

@@ -8,7 +8,6 @@
 #include <sstream>
 #include <stdexcept>
 
-
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
