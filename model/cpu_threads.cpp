@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <stdexcept>
 #include <thread>
@@ -61,15 +60,35 @@ std::optional<int> cpus_of(std::optional<int64_t> quota, std::optional<int64_t> 
   return static_cast<int>(std::max<int64_t>(1, (*quota + *period - 1) / *period));
 }
 
+// cgroup v2: cpu.max is "max 100000" (no limit) or "QUOTA PERIOD".
+std::optional<int> cgroup_v2_quota(const std::filesystem::path& dir) {
+  const std::string text = read_small_file(dir / "cpu.max");
+  const size_t space = text.find(' ');
+  if (space == std::string::npos) return std::nullopt;
+  const std::string_view fields(text);
+  return cpus_of(parse_count(fields.substr(0, space)), parse_count(fields.substr(space + 1)));
+}
+
+// cgroup v1: cpu.cfs_quota_us (-1: no limit) over cpu.cfs_period_us.
+std::optional<int> cgroup_v1_quota(const std::filesystem::path& dir) {
+  return cpus_of(parse_count(read_small_file(dir / "cpu.cfs_quota_us")),
+                 parse_count(read_small_file(dir / "cpu.cfs_period_us")));
+}
+
+// Keeps the tighter of two limits (nullopt: none).
+void keep_tighter(std::optional<int>& smallest, std::optional<int> candidate) {
+  if (candidate && (!smallest || *candidate < *smallest)) smallest = candidate;
+}
+
 // The smallest quota of `dir` and its ancestors up to `root` (limits of enclosing cgroups apply too). A `dir`
 // outside `root` (a path with "..", as a cgroup namespace can show) starts at `root`.
 std::optional<int> smallest_quota_up_to(const std::filesystem::path& root, std::filesystem::path dir,
-                                        const std::function<std::optional<int>(const std::filesystem::path&)>& quota_of) {
+                                        std::optional<int> (*quota_of)(const std::filesystem::path&)) {
   const std::filesystem::path inside = dir.lexically_relative(root);
   if (inside.empty() || *inside.begin() == "..") dir = root;
   std::optional<int> smallest;
   for (;;) {
-    if (const auto q = quota_of(dir); q && (!smallest || *q < *smallest)) smallest = q;
+    keep_tighter(smallest, quota_of(dir));
     if (dir == root || !dir.has_parent_path() || dir.parent_path() == dir) break;
     dir = dir.parent_path();
   }
@@ -82,9 +101,6 @@ std::optional<int> cgroup_cpu_quota(const std::filesystem::path& cgroup_root, st
   namespace fs = std::filesystem;
   const fs::path root = cgroup_root.lexically_normal();
   std::optional<int> smallest;
-  auto keep = [&](std::optional<int> q) {
-    if (q && (!smallest || *q < *smallest)) smallest = q;
-  };
   size_t start = 0;
   while (start < self_cgroup.size()) {
     size_t end = self_cgroup.find('\n', start);
@@ -96,13 +112,8 @@ std::optional<int> cgroup_cpu_quota(const std::filesystem::path& cgroup_root, st
     if (second == std::string_view::npos) continue;
     const std::string_view controllers = line.substr(first + 1, second - first - 1);
     const fs::path relative = fs::path(std::string(line.substr(second + 1))).relative_path();
-    if (line.substr(0, first) == "0" && controllers.empty()) {  // cgroup v2: cpu.max is "max 100000" or "Q P"
-      keep(smallest_quota_up_to(root, (root / relative).lexically_normal(), [](const fs::path& dir) -> std::optional<int> {
-        const std::string text = read_small_file(dir / "cpu.max");
-        const size_t space = text.find(' ');
-        if (space == std::string::npos) return std::nullopt;
-        return cpus_of(parse_count(std::string_view(text).substr(0, space)), parse_count(std::string_view(text).substr(space + 1)));
-      }));
+    if (line.substr(0, first) == "0" && controllers.empty()) {  // cgroup v2's unified hierarchy
+      keep_tighter(smallest, smallest_quota_up_to(root, (root / relative).lexically_normal(), cgroup_v2_quota));
       continue;
     }
     bool has_cpu = false;  // cgroup v1: the line of the cpu controller (often mounted together with cpuacct)
@@ -115,9 +126,7 @@ std::optional<int> cgroup_cpu_quota(const std::filesystem::path& cgroup_root, st
     if (!has_cpu) continue;
     for (const fs::path& mount : {root / std::string(controllers), root / "cpu"}) {
       if (!fs::is_directory(mount)) continue;
-      keep(smallest_quota_up_to(mount, (mount / relative).lexically_normal(), [](const fs::path& dir) {
-        return cpus_of(parse_count(read_small_file(dir / "cpu.cfs_quota_us")), parse_count(read_small_file(dir / "cpu.cfs_period_us")));
-      }));
+      keep_tighter(smallest, smallest_quota_up_to(mount, (mount / relative).lexically_normal(), cgroup_v1_quota));
       break;
     }
   }
@@ -156,7 +165,8 @@ int automatic_cpu_threads() {
 }
 
 CpuThreads set_cpu_threads(int threads) {
-  if (threads < 0) throw std::invalid_argument("CPU threads must be >= 0 (0 = automatic), got " + std::to_string(threads));
+  if (threads < 0)
+    throw std::invalid_argument("CPU threads must be >= 0 (0 = automatic), got " + std::to_string(threads));
   if (threads == 0) threads = automatic_cpu_threads();
   if (openblas().own_pool()) {
     at::set_num_threads(1);

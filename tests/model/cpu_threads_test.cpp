@@ -55,7 +55,8 @@ TEST(CpuThreads, ExplicitCountGoesToTheBlasPoolWhenItHasOne) {
     EXPECT_EQ(t.describe(), "3 intra-op threads");
   }
   EXPECT_EQ(cpu_threads().cores(), 3);
-  EXPECT_EQ(set_cpu_threads(1).describe(), t.blas_pool == "openblas-pthreads" ? "1 intra-op + 1 OpenBLAS thread" : "1 intra-op thread");
+  EXPECT_EQ(set_cpu_threads(1).describe(),
+            t.blas_pool == "openblas-pthreads" ? "1 intra-op + 1 OpenBLAS thread" : "1 intra-op thread");
   EXPECT_THROW(set_cpu_threads(-1), std::invalid_argument);
 }
 
