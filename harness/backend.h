@@ -115,6 +115,9 @@ class GenerationBackend {
   virtual std::string base_prompt_prefix() const = 0;     // prepended to plain prompts (Dream base: "<|beginoftext|>")
   virtual int count_tokens(std::string_view text) const = 0;
   virtual std::vector<GenerationOutput> generate(std::span<const GenerationRequest> batch, const GenerationSettings& settings) = 0;
+  // Checks before any model call that this backend can run `settings` (a typo in alg, a policy with fewer steps
+  // than blocks): throws std::invalid_argument naming the field and value. The default accepts everything.
+  virtual void check(const GenerationSettings& settings) const { (void)settings; }
   // Log-likelihood estimates, one per request in order; a failure of the whole call throws (the harness then
   // retries request by request). The default throws: a backend without a likelihood cannot run
   // multiple-choice tasks.

@@ -81,23 +81,15 @@ class DreamBackend final : public GenerationBackend {
   std::string base_prompt_prefix() const override { return tokenizer::render_base_prompt(tokenizer_, ""); }
   int count_tokens(std::string_view text) const override { return static_cast<int>(tokenizer_.encode(text).size()); }
 
+  void check(const GenerationSettings& s) const override { generation_params(s).validate(); }
+
   std::vector<GenerationOutput> generate(std::span<const GenerationRequest> batch, const GenerationSettings& s) override {
-    if (s.policy != "dream")
-      throw std::invalid_argument("policy '" + s.policy + "' is not implemented by the Dream backend (known: dream)");
     std::vector<std::string> prompts;
-    model::GenerationParams p;
+    model::GenerationParams p = generation_params(s);
     for (const auto& r : batch) {
       prompts.push_back(r.prompt);
       p.row_seeds.push_back(r.seed);  // each row its own generator: outputs do not depend on the batch
     }
-    p.steps = s.steps;
-    p.alg = model::alg_from_name(s.alg);
-    p.temperature = s.temperature;
-    p.top_p = s.top_p;
-    if (s.top_k) p.top_k = *s.top_k;
-    p.alg_temp = s.alg_temp;
-    p.max_new_tokens = s.max_new_tokens;
-    p.seed = s.seed;
 
     const model::EncodedBatch enc = model::encode_batch(tokenizer_, prompts, model_.config().pad_token_id);
     const auto t0 = std::chrono::steady_clock::now();
@@ -127,6 +119,20 @@ class DreamBackend final : public GenerationBackend {
       out.push_back(std::move(o));
     }
     return out;
+  }
+
+  static model::GenerationParams generation_params(const GenerationSettings& s) {
+    model::GenerationParams p;
+    p.steps = s.steps;
+    p.alg = model::alg_from_name(s.alg);
+    p.temperature = s.temperature;
+    p.top_p = s.top_p;
+    if (s.top_k) p.top_k = *s.top_k;
+    p.alg_temp = s.alg_temp;
+    p.max_new_tokens = s.max_new_tokens;
+    p.seed = s.seed;
+    p.policy = model::DecodingPolicy::parse(s.policy);
+    return p;
   }
 
   std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& s) override {

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "model/decoding_policy.h"
+
 namespace dream::harness {
 
 namespace {
@@ -33,7 +35,7 @@ std::vector<GenerationSettings> expand_grid(const GridAxes& a, const tasks::Gene
                     s.top_p = top_p;
                     s.top_k = top_k;
                     s.alg_temp = alg_temp;
-                    s.policy = policy;
+                    s.policy = model::DecodingPolicy::parse(policy).name();  // one spelling, one setting id
                     s.seed = seed;
                     out.push_back(std::move(s));
                   }

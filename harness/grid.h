@@ -20,12 +20,13 @@ struct GridAxes {
   std::vector<std::optional<double>> top_p;      // nullopt = off ("none" on the command line)
   std::vector<std::optional<int>> top_k;
   std::vector<std::optional<double>> alg_temp;
-  std::vector<std::string> policy;               // default: "dream"
+  std::vector<std::string> policy;               // default: "dream"; others in model/decoding_policy.h
   std::vector<uint64_t> seeds;                   // default: {1234}
   std::vector<int> mc_num;                       // multiple-choice tasks: Monte Carlo samples per option (default 128)
 };
 
-// The points for one task, in a fixed order (axes nested as declared above).
+// The points for one task, in a fixed order (axes nested as declared above), each policy in its canonical
+// spelling. Throws std::invalid_argument naming a policy that does not parse.
 std::vector<GenerationSettings> expand_grid(const GridAxes& axes, const tasks::GenerationDefaults& defaults);
 
 // As written to results.json (id from reports::make_setting_id).

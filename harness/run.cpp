@@ -264,6 +264,7 @@ RunSummary run_evaluation(GenerationBackend& backend, const RunOptions& opt, std
       for (const auto& ls : likelihood_grids[task->name()]) points.push_back({nullptr, &ls, to_setting(ls), ls.to_json()});
     } else {
       grids[task->name()] = expand_grid(opt.grid, task->spec().generation);
+      for (const auto& gs : grids[task->name()]) backend.check(gs);  // before any model call
       for (const auto& gs : grids[task->name()]) points.push_back({&gs, nullptr, to_setting(gs), gs.to_json()});
     }
     for (const Point& point : points) {

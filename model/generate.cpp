@@ -1,12 +1,15 @@
 #include "generate.h"
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "device.h"
 #include "forward_graph.h"
+#include "policy_progress.h"
 #include "ops/fused_sampling.h"
 #include "torch_compat.h"
 
@@ -52,12 +55,22 @@ void GenerationParams::validate() const {
   if (top_p && !(*top_p > 0 && *top_p <= 1)) bad("top_p", std::to_string(*top_p), "must be in (0, 1]");
   if (top_k && *top_k < 1) bad("top_k", std::to_string(*top_k), "must be at least 1");
   if (alg_temp && !(*alg_temp >= 0)) bad("alg_temp", std::to_string(*alg_temp), "must be >= 0");
+  if (!policy.is_dream()) {
+    // The policies rank positions by confidence; origin has none (it reveals at random), and a sampled order
+    // (alg_temp) is not defined for them.
+    if (alg == Alg::Origin)
+      bad("policy", policy.name(), "needs a confidence to rank positions; alg origin reveals at random (use maskgit_plus, topk_margin or entropy)");
+    if (alg_temp && *alg_temp > 0)
+      bad("policy", policy.name(), "ranks positions by confidence; alg_temp " + std::to_string(*alg_temp) + " (a sampled order) works only with policy dream");
+    PolicyProgress(policy, 1, max_new_tokens, steps, eps);  // throws when there are fewer steps than blocks
+  }
 }
 
 GenerationParams params_from_json(const nlohmann::json& j, const GenerationParams& base, int64_t prompt_length) {
   if (!j.is_object()) throw std::invalid_argument("params must be an object, got " + j.dump());
   static const char* known[] = {"max_new_tokens", "max_length", "steps", "eps", "alg", "alg_temp", "temperature",
-                                "top_p", "top_k", "seed", "output_history", "preset", "return_dict_in_generate"};
+                                "top_p", "top_k", "seed", "output_history", "preset", "return_dict_in_generate",
+                                "policy"};
   for (const auto& [key, value] : j.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
@@ -95,6 +108,14 @@ GenerationParams params_from_json(const nlohmann::json& j, const GenerationParam
   optional_number("top_p", p.top_p);
   optional_number("top_k", p.top_k);
   if (j.contains("temperature")) p.temperature = j["temperature"].is_null() ? 0.0 : number_field<double>(j, "temperature");
+  if (j.contains("policy")) {
+    if (!j["policy"].is_string()) bad_field("policy", j["policy"], "expected a string");
+    try {
+      p.policy = DecodingPolicy::parse(j["policy"].get<std::string>());
+    } catch (const std::exception& e) {
+      bad_field("policy", j["policy"], e.what());
+    }
+  }
   if (j.contains("seed")) p.seed = number_field<uint64_t>(j, "seed");
   if (j.contains("output_history")) p.output_history = j["output_history"].get<bool>();
   p.validate();
@@ -105,7 +126,8 @@ nlohmann::json params_to_json(const GenerationParams& p) {
   auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
   return {{"max_new_tokens", p.max_new_tokens}, {"steps", p.steps}, {"eps", p.eps},
           {"alg", alg_name(p.alg)},             {"alg_temp", opt(p.alg_temp)}, {"temperature", p.temperature},
-          {"top_p", opt(p.top_p)},              {"top_k", opt(p.top_k)},       {"seed", p.seed}};
+          {"top_p", opt(p.top_p)},              {"top_k", opt(p.top_k)},       {"seed", p.seed},
+          {"policy", p.policy.name()}};
 }
 
 GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& input_ids, const at::Tensor& attention_mask_in,
@@ -197,6 +219,32 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     if (params.sync_timing) synchronize(device);
     return ms_since(since);
   };
+  // A policy other than dream: where each row stands (its block and the step within it); the candidates of a
+  // step are then the masked positions of each row's current block, and the generation ends once no row has any.
+  std::optional<PolicyProgress> progress;
+  if (!params.policy.is_dream()) progress.emplace(params.policy, B, params.max_new_tokens, params.steps, params.eps);
+  auto policy_candidates = [&](const at::Tensor& masked) -> at::Tensor {
+    const at::Tensor answer_masked = masked.narrow(1, P, params.max_new_tokens).to(at::kCPU).contiguous();
+    if (!progress->advance({answer_masked.data_ptr<bool>(), static_cast<size_t>(answer_masked.numel())})) return {};
+    at::Tensor in_block = at::zeros({B, N}, at::kBool);
+    for (int64_t b = 0; b < B; ++b) {
+      const auto [begin, end] = progress->current_block(b);
+      in_block[b].narrow(0, P + begin, end - begin).fill_(true);
+    }
+    return masked.logical_and(in_block.to(device));
+  };
+  // Reveals the candidates the policy chooses: flat_positions [M] row-major, sample over the same M.
+  auto policy_reveal = [&](const at::Tensor& flat_positions, const TokenSample& sample) {
+    const at::Tensor flat = flat_positions.to(at::kCPU).contiguous();
+    const at::Tensor confidence = sample.confidence.to(at::kCPU, at::kFloat).contiguous();
+    const int64_t M = flat.size(0);
+    std::vector<int64_t> row_of(static_cast<size_t>(M));
+    for (int64_t m = 0; m < M; ++m) row_of[static_cast<size_t>(m)] = flat.data_ptr<int64_t>()[m] / N;
+    const std::vector<int64_t> chosen = progress->choose(row_of, {confidence.data_ptr<float>(), static_cast<size_t>(M)}, params.alg);
+    const at::Tensor index = at::tensor(chosen, at::TensorOptions().dtype(at::kLong)).to(device);
+    x.view(-1).index_copy_(0, flat_positions.index_select(0, index), sample.tokens.index_select(0, index));
+  };
+
   GenerationOutput out;
   at::Tensor reveal_step = at::full({B, N}, -1, long_opts);
   if (hooks.tokens) hooks.tokens(-1, x, at::Tensor());
@@ -204,8 +252,10 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     const bool last = i == params.steps - 1;
     auto t0 = Clock::now();
     const at::Tensor masked = x == cfg.mask_token_id;  // [B, N]; a prompt token equal to the mask id counts too
+    const at::Tensor candidates = progress ? policy_candidates(masked) : masked;
+    if (!candidates.defined()) break;  // a policy's generation with nothing left to reveal
     // Masked position p is predicted by logit row p - 1 (row 0 for p = 0): the shift of the AR convention.
-    const at::Tensor flat_positions = masked.reshape(-1).nonzero().squeeze(-1);  // row-major b * N + p
+    const at::Tensor flat_positions = candidates.reshape(-1).nonzero().squeeze(-1);  // row-major b * N + p
     const at::Tensor hidden = body.hidden_states(x);
     at::Tensor shifted_logits, mask_logits;
     auto logits_rows = [&](const at::Tensor& flat) {
@@ -242,9 +292,11 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
       const at::Tensor logits = mask_logits.defined() ? mask_logits : logits_rows(flat_positions);
       out.timing.forward_ms += phase_ms(t0);
       t0 = Clock::now();
-      const TokenSample sample = sample_rows(logits, masked);
-      const int64_t k = tokens_to_reveal(flat_positions.size(0), B, t, s, last);
-      if (k > 0) {
+      const TokenSample sample = sample_rows(logits, candidates);
+      const int64_t k = progress ? 0 : tokens_to_reveal(flat_positions.size(0), B, t, s, last);
+      if (progress) {
+        policy_reveal(flat_positions, sample);
+      } else if (k > 0) {
         at::Tensor confidence = at::full({B * N}, -std::numeric_limits<double>::infinity(),
                                          at::TensorOptions().dtype(logits.scalar_type()).device(device));
         confidence.index_copy_(0, flat_positions, sample.confidence);

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json_fwd.hpp>
 
+#include "decoding_policy.h"
 #include "dream_model.h"
 #include "sampler.h"
 
@@ -24,6 +25,8 @@ struct GenerationParams {
   double temperature = 0.0;        // token sampling temperature (0 = argmax)
   std::optional<double> top_p;     // nucleus filter (applied when < 1)
   std::optional<int64_t> top_k;    // top-k filter
+  DecodingPolicy policy;           // which positions each step reveals: `dream` (the default) is the official code;
+                                   // others (blocks, threshold) treat steps as a budget and may stop early
   uint64_t seed = 0;               // seeds the one generator of a call: the official code's random stream
   std::vector<uint64_t> row_seeds; // when set (one per row): each row draws from its own generator, so a row's
                                    // output does not depend on which rows share its batch
@@ -38,7 +41,8 @@ struct GenerationParams {
   static GenerationParams dream_compat();
 
   TokenSamplingParams token_sampling() const { return {temperature, top_p, top_k}; }
-  // Throws naming the field and value for an impossible setting (steps < 1, top_p outside (0, 1], ...).
+  // Throws naming the field and value for an impossible setting (steps < 1, top_p outside (0, 1], a policy
+  // with alg origin or alg_temp, fewer steps than the policy's blocks, ...).
   void validate() const;
 };
 
@@ -59,7 +63,7 @@ struct GenerationHooks {
 };
 
 struct GenerationTiming {
-  int64_t forward_passes = 0;
+  int64_t forward_passes = 0;  // = steps under the `dream` policy; at most steps under the others
   double forward_ms = 0;   // network forward incl. the lm_head on the needed rows
   double sampling_ms = 0;  // token sampling, confidences, position choice, writes
 };

@@ -79,16 +79,66 @@ TEST(DreamBackend, UnknownPolicyAndDeviceAreClearErrors) {
   EXPECT_THROW(open_backend({.model = random_dream_with_real_tokenizer().string(), .device = "cuda:3"}), std::invalid_argument);
   auto backend = open_backend({.model = random_dream_with_real_tokenizer().string()});
   GenerationSettings s;
-  s.policy = "threshold:0.9";
+  s.policy = "greedy";
   s.max_new_tokens = 4;
   s.steps = 2;
+  auto error_of = [&](const GenerationSettings& settings) -> std::string {
+    try {
+      backend->check(settings);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error_of(s).find("policy 'greedy': unknown part 'greedy'"), std::string::npos) << error_of(s);
   const GenerationRequest r{"hello", {}, 1};
+  EXPECT_THROW(backend->generate(std::span(&r, 1), s), std::invalid_argument);
+  s.policy = "threshold:0.9";
+  s.alg = "origin";
+  EXPECT_NE(error_of(s).find("alg origin reveals at random"), std::string::npos) << error_of(s);
+  s.alg = "entropyy";
+  EXPECT_NE(error_of(s).find("unknown alg 'entropyy'"), std::string::npos) << error_of(s);
+  s.alg = "entropy";
+  EXPECT_EQ(error_of(s), "no error");
+}
+
+// A sweep over policies: one setting per canonical spelling, a threshold never spends more forward passes than
+// the step budget and stops early, blocks spend exactly it; an impossible point stops the run before any sample.
+TEST(DreamBackend, PolicySweepRecordsCanonicalPoliciesAndForwardPasses) {
+  DREAM_REQUIRE_PATH(test::golden_dir() / "dream-v0-instruct-7b" / "vocab.json");
+  auto backend = open_backend({.model = random_dream_with_real_tokenizer().string(), .extra = {{"threads", "1"}}});
+  std::ostringstream log;
+  RunOptions o = sweep(test::fresh_dir("dream-policies"), 5);
+  o.grid.steps = {6};
+  o.grid.alg = {"maskgit_plus"};
+  o.grid.temperature = {0.0};
+  o.grid.policy = {"dream", "blocks:3", "threshold:0.010"};
+  const RunSummary summary = run_evaluation(*backend, o, log);
+  EXPECT_EQ(summary.computed, 15u);
+  EXPECT_EQ(summary.failed, 0u);
+  const auto bundle = reports::load_results_bundle(o.output_dir);
+  std::map<std::string, std::int64_t> passes;
+  for (const auto& r : bundle.results.results) {
+    ASSERT_TRUE(r.performance.has_value());
+    passes[reports::find_setting(bundle.results, r.setting_id)->policy] = r.performance->forward_passes.value_or(-1);
+  }
+  ASSERT_EQ(passes.size(), 3u);
+  EXPECT_EQ(passes.at("dream"), 6);  // one batch of 5 documents
+  EXPECT_EQ(passes.at("blocks:3"), 6);
+  // Confidences of a random model over 151,667 tokens are far below 0.01, but one position per step is revealed.
+  EXPECT_GE(passes.at("threshold:0.01"), 1);
+  EXPECT_LE(passes.at("threshold:0.01"), 6);
+
+  RunOptions bad = sweep(test::fresh_dir("dream-policy-bad"), 5);
+  bad.grid.alg = {"entropy"};
+  bad.grid.policy = {"blocks:1"};  // 6 blocks of one token, but only 2 steps at the first point of the grid
   try {
-    backend->generate(std::span(&r, 1), s);
+    run_evaluation(*backend, bad, log);
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("policy 'threshold:0.9'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("params.steps = 2: policy blocks:1 cuts 6 new tokens into 6 blocks"), std::string::npos) << e.what();
   }
+  EXPECT_FALSE(std::filesystem::exists(bad.output_dir / "results.json"));
 }
 
 // Backend options: `threads` sets the CPU threads (what results record); anything else, a misspelt key or a

@@ -68,6 +68,14 @@ TEST(Grid, DefaultsAndOverrides) {
   EXPECT_EQ(by_len[1].steps, 128);
   EXPECT_EQ(to_setting(one[0]).id,
             "steps=256,alg=entropy,temperature=0,top_p=0.95,top_k=none,alg_temp=none,max_new_tokens=256,seed=1234,policy=dream");
+  GridAxes p;
+  p.policy = {"dream", "threshold:0.90+blocks:32"};
+  const auto by_policy = expand_grid(p, d);
+  ASSERT_EQ(by_policy.size(), 2u);
+  EXPECT_EQ(by_policy[1].policy, "blocks:32+threshold:0.9");  // one spelling, so one setting id
+  EXPECT_EQ(to_setting(by_policy[1]).label, "entropy T=0 256 steps blocks:32+threshold:0.9");
+  p.policy = {"thresh:0.9"};
+  EXPECT_THROW(expand_grid(p, d), std::invalid_argument);
   EXPECT_THROW(parse_optional_double("--top-p", "high"), std::invalid_argument);
   EXPECT_FALSE(parse_optional_double("--top-p", "none"));
 }
