@@ -56,12 +56,10 @@ void GenerationParams::validate() const {
   if (top_k && *top_k < 1) bad("top_k", std::to_string(*top_k), "must be at least 1");
   if (alg_temp && !(*alg_temp >= 0)) bad("alg_temp", std::to_string(*alg_temp), "must be >= 0");
   if (!policy.is_dream()) {
-    // The policies rank positions by confidence; origin has none (it reveals at random), and a sampled order
-    // (alg_temp) is not defined for them.
-    if (alg == Alg::Origin)
-      bad("policy", policy.name(), "needs a confidence to rank positions; alg origin reveals at random (use maskgit_plus, topk_margin or entropy)");
+    // The policies rank positions by confidence (origin: at random); a sampled order (alg_temp) is not defined
+    // for them.
     if (alg_temp && *alg_temp > 0)
-      bad("policy", policy.name(), "ranks positions by confidence; alg_temp " + std::to_string(*alg_temp) + " (a sampled order) works only with policy dream");
+      bad("policy", policy.name(), "ranks positions by confidence; alg_temp " + nlohmann::json(*alg_temp).dump() + " (a sampled order) works only with policy dream");
     PolicyProgress(policy, 1, max_new_tokens, steps, eps);  // throws when there are fewer steps than blocks
   }
 }
@@ -233,14 +231,23 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     }
     return masked.logical_and(in_block.to(device));
   };
-  // Reveals the candidates the policy chooses: flat_positions [M] row-major, sample over the same M.
-  auto policy_reveal = [&](const at::Tensor& flat_positions, const TokenSample& sample) {
+  // Reveals the candidates the policy chooses: flat_positions [M] row-major, sample over the same M. Positions
+  // rank by the alg's confidence; origin ranks them by a uniform draw per candidate (a random order, as origin
+  // reveals at random), its confidence being its token's probability.
+  auto policy_reveal = [&](const at::Tensor& flat_positions, const TokenSample& sample, const at::Tensor& candidates) {
     const at::Tensor flat = flat_positions.to(at::kCPU).contiguous();
-    const at::Tensor confidence = sample.confidence.to(at::kCPU, at::kFloat).contiguous();
     const int64_t M = flat.size(0);
+    const at::Tensor confidence = sample.confidence.to(at::kCPU, at::kFloat).contiguous();
+    const at::Tensor probability = confidence.clone();
+    float* prob = probability.data_ptr<float>();
+    for (int64_t m = 0; m < M; ++m) prob[m] = static_cast<float>(confidence_as_probability(params.alg, prob[m]));
+    const at::Tensor rank = params.alg != Alg::Origin ? confidence : per_row([&](at::Generator& g, int64_t n) {
+      return at::rand({n}, g, at::TensorOptions().dtype(at::kFloat).device(device));
+    }, candidates, M).to(at::kCPU).contiguous();
     std::vector<int64_t> row_of(static_cast<size_t>(M));
     for (int64_t m = 0; m < M; ++m) row_of[static_cast<size_t>(m)] = flat.data_ptr<int64_t>()[m] / N;
-    const std::vector<int64_t> chosen = progress->choose(row_of, {confidence.data_ptr<float>(), static_cast<size_t>(M)}, params.alg);
+    const auto span = [M](const at::Tensor& t) { return std::span<const float>(t.data_ptr<float>(), static_cast<size_t>(M)); };
+    const std::vector<int64_t> chosen = progress->choose(row_of, span(rank), span(probability));
     const at::Tensor index = at::tensor(chosen, at::TensorOptions().dtype(at::kLong)).to(device);
     x.view(-1).index_copy_(0, flat_positions.index_select(0, index), sample.tokens.index_select(0, index));
   };
@@ -272,7 +279,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     const float t = ts[i], s = ts[i + 1];
     out.timing.forward_passes += 1;
 
-    if (params.alg == Alg::Origin) {
+    if (params.alg == Alg::Origin && !progress) {
       // Draw the reveal lottery for every masked position first (same order of random draws as the official code).
       const int64_t M = flat_positions.size(0);
       // The official code draws the lottery on the last step too (against probability 1): keep the draw so
@@ -295,7 +302,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
       const TokenSample sample = sample_rows(logits, candidates);
       const int64_t k = progress ? 0 : tokens_to_reveal(flat_positions.size(0), B, t, s, last);
       if (progress) {
-        policy_reveal(flat_positions, sample);
+        policy_reveal(flat_positions, sample, candidates);
       } else if (k > 0) {
         at::Tensor confidence = at::full({B * N}, -std::numeric_limits<double>::infinity(),
                                          at::TensorOptions().dtype(logits.scalar_type()).device(device));

@@ -54,7 +54,8 @@ bool PolicyProgress::advance(std::span<const bool> answer_masked) {
   return any;
 }
 
-std::vector<int64_t> PolicyProgress::choose(std::span<const int64_t> row_of, std::span<const float> confidence, Alg alg) {
+std::vector<int64_t> PolicyProgress::choose(std::span<const int64_t> row_of, std::span<const float> rank,
+                                            std::span<const float> probability) {
   std::vector<int64_t> chosen;
   for (size_t first = 0; first < row_of.size();) {
     const int64_t row = row_of[first];
@@ -68,13 +69,14 @@ std::vector<int64_t> PolicyProgress::choose(std::span<const int64_t> row_of, std
     int64_t k = tokens_to_reveal(m, 1, times_[j][i], times_[j][i + 1], last_step);
     std::vector<int64_t> order(static_cast<size_t>(m));
     std::iota(order.begin(), order.end(), static_cast<int64_t>(first));
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t c) { return confidence[a] > confidence[c]; });
-    if (policy_.threshold) {
-      int64_t reaching = 0;
-      for (int64_t c : order) reaching += confidence_as_probability(alg, confidence[c]) >= *policy_.threshold;
-      k = std::max({k, reaching, int64_t{1}});
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t c) { return rank[a] > rank[c]; });
+    if (policy_.threshold) k = std::max<int64_t>(k, 1);
+    // The k best ranked, and with a threshold every other candidate that reaches it (with ranks = confidences
+    // those are the next best ranked anyway; with origin's random ranks they are not).
+    for (int64_t n = 0; n < m; ++n) {
+      const int64_t c = order[static_cast<size_t>(n)];
+      if (n < k || (policy_.threshold && probability[static_cast<size_t>(c)] >= *policy_.threshold)) chosen.push_back(c);
     }
-    chosen.insert(chosen.end(), order.begin(), order.begin() + std::min(k, m));
     ++step_[b];
     first = last;
   }

@@ -12,8 +12,9 @@
 namespace dream::model {
 
 // A confidence of `alg` on the scale a threshold is given in, a probability in [0, 1]: the token's probability
-// (maskgit_plus, Fast-dLLM's definition), top1 - top2 (topk_margin), exp(-entropy) (entropy: the probability of a
-// uniform choice among as many tokens as the distribution effectively spreads over; 1 when it is one-hot).
+// (maskgit_plus, Fast-dLLM's definition, and origin, which ranks positions at random but still has its token's
+// probability), top1 - top2 (topk_margin), exp(-entropy) (entropy: the probability of a uniform choice among as
+// many tokens as the distribution effectively spreads over; 1 when it is one-hot).
 double confidence_as_probability(Alg alg, double confidence);
 
 // Where each row of a batch stands in a generation under a policy other than `dream` (host-side bookkeeping,
@@ -36,11 +37,12 @@ class PolicyProgress {
   // [begin, end) answer offsets of the row's current block; empty when the row is done.
   std::pair<int64_t, int64_t> current_block(int64_t row) const;
   // The candidates to reveal now, as indices into the given arrays: candidate m belongs to row row_of[m]
-  // (candidates of a row are contiguous, rows ascending) and has the alg's raw confidence confidence[m]. Per row
-  // (m masked candidates, this block's step i with times t > s): the int(m (1 - s/t)) most confident, all m at the
-  // block's last step, and with a threshold also every candidate whose confidence_as_probability reaches it, at
-  // least one; equal confidences go to the leftmost position. Then counts the step for every row that had one.
-  std::vector<int64_t> choose(std::span<const int64_t> row_of, std::span<const float> confidence, Alg alg);
+  // (candidates of a row are contiguous, rows ascending), ranks rank[m] (higher first; equal ranks go to the
+  // leftmost position) and has confidence probability[m] on the threshold's scale (confidence_as_probability;
+  // unread without a threshold). Per row (m candidates, this block's step i with times t > s): the int(m (1 - s/t))
+  // best ranked (all m at the block's last step), and with a threshold also every candidate whose probability
+  // reaches it, at least one. Then counts the step for every row that had candidates.
+  std::vector<int64_t> choose(std::span<const int64_t> row_of, std::span<const float> rank, std::span<const float> probability);
 
  private:
   DecodingPolicy policy_;

@@ -94,8 +94,9 @@ TEST(DreamBackend, UnknownPolicyAndDeviceAreClearErrors) {
   const GenerationRequest r{"hello", {}, 1};
   EXPECT_THROW(backend->generate(std::span(&r, 1), s), std::invalid_argument);
   s.policy = "threshold:0.9";
-  s.alg = "origin";
-  EXPECT_NE(error_of(s).find("alg origin reveals at random"), std::string::npos) << error_of(s);
+  s.alg_temp = 0.5;
+  EXPECT_NE(error_of(s).find("alg_temp 0.5 (a sampled order) works only with policy dream"), std::string::npos) << error_of(s);
+  s.alg_temp.reset();
   s.alg = "entropyy";
   EXPECT_NE(error_of(s).find("unknown alg 'entropyy'"), std::string::npos) << error_of(s);
   s.alg = "entropy";

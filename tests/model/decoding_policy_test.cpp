@@ -78,7 +78,7 @@ TEST(PolicyProgress, SharesTheStepsOutOverTheBlocksAndRefusesTooFew) {
           confidence.push_back(static_cast<float>(p));  // the rightmost is the most confident
           position.push_back(p);
         }
-      for (int64_t c : progress.choose(rows, confidence, Alg::MaskgitPlus)) masked[position[static_cast<size_t>(c)]] = false;
+      for (int64_t c : progress.choose(rows, confidence, confidence)) masked[position[static_cast<size_t>(c)]] = false;
       ++steps;
       if (!progress.advance(masked)) break;
     }
@@ -114,35 +114,43 @@ TEST(PolicyProgress, ScheduleCountsThresholdAndTies) {
   const std::vector<float> conf = {0.1f, 0.5f, 0.5f, 0.2f, 0.95f, 0.3f, 0.92f, 0.4f};
   {
     PolicyProgress plain(DecodingPolicy{.block_length = 8}, 1, 8, 4, 1e-3);
-    const auto chosen = plain.choose(rows, conf, Alg::MaskgitPlus);
+    const auto chosen = plain.choose(rows, conf, conf);
     EXPECT_EQ(chosen.size(), static_cast<size_t>(tokens_to_reveal(8, 1, 1.0f, 0.75025f, false)));
     EXPECT_EQ(chosen, (std::vector<int64_t>{4}));
   }
   {
     // The threshold adds every candidate reaching it; it is compared with >=.
     PolicyProgress thresholded(DecodingPolicy{.threshold = 0.92f}, 1, 8, 4, 1e-3);
-    EXPECT_EQ(thresholded.choose(rows, conf, Alg::MaskgitPlus), (std::vector<int64_t>{4, 6}));
+    EXPECT_EQ(thresholded.choose(rows, conf, conf), (std::vector<int64_t>{4, 6}));
   }
   {
     // Nothing reaches it: still one, the most confident; equal confidences go to the leftmost.
     PolicyProgress thresholded(DecodingPolicy{.threshold = 0.99}, 1, 8, 8, 1e-3);
     const std::vector<float> tied = {0.1f, 0.5f, 0.5f, 0.2f};
-    EXPECT_EQ(thresholded.choose(std::vector<int64_t>(4, 0), tied, Alg::TopkMargin), (std::vector<int64_t>{1}));
+    EXPECT_EQ(thresholded.choose(std::vector<int64_t>(4, 0), tied, tied), (std::vector<int64_t>{1}));
   }
   {
-    // Entropy confidences are sum(p log p) = -H, compared as exp(-H): -0.05 -> 0.951 reaches 0.95, -0.06 does not.
-    PolicyProgress thresholded(DecodingPolicy{.threshold = 0.95}, 1, 3, 3, 1e-3);
-    EXPECT_EQ(thresholded.choose(std::vector<int64_t>(3, 0), std::vector<float>{-0.06f, -0.05f, -1.0f}, Alg::Entropy),
-              (std::vector<int64_t>{1}));
-    EXPECT_NEAR(confidence_as_probability(Alg::Entropy, -0.05), std::exp(-0.05), 1e-12);
-    EXPECT_EQ(confidence_as_probability(Alg::MaskgitPlus, 0.3), 0.3);
+    // Ranks and the threshold's probabilities may differ (origin ranks at random): the best ranked, plus every
+    // other candidate reaching the threshold, in rank order.
+    PolicyProgress thresholded(DecodingPolicy{.threshold = 0.9}, 1, 3, 3, 1e-3);
+    EXPECT_EQ(thresholded.choose(std::vector<int64_t>(3, 0), std::vector<float>{0.9f, 0.1f, 0.5f}, std::vector<float>{0.2f, 0.95f, 0.3f}),
+              (std::vector<int64_t>{0, 1}));
   }
   {
     // Rows are counted separately; at the last (here the only) step each reveals all its candidates.
     PolicyProgress two(DecodingPolicy{.threshold = 0.9}, 2, 3, 1, 1e-3);
-    EXPECT_EQ(two.choose(std::vector<int64_t>{0, 0, 0, 1, 1}, std::vector<float>{0.2f, 0.3f, 0.1f, 0.4f, 0.6f}, Alg::MaskgitPlus),
+    const std::vector<float> conf2 = {0.2f, 0.3f, 0.1f, 0.4f, 0.6f};
+    EXPECT_EQ(two.choose(std::vector<int64_t>{0, 0, 0, 1, 1}, conf2, conf2),
               (std::vector<int64_t>{1, 0, 2, 4, 3}));
   }
+}
+
+TEST(PolicyProgress, ThresholdScaleOfEachConfidence) {
+  // Entropy confidences are sum(p log p) = -H, compared as exp(-H): -0.05 -> 0.951 reaches 0.95, -0.06 -> 0.942 not.
+  EXPECT_NEAR(confidence_as_probability(Alg::Entropy, -0.05), 0.951229, 1e-6);
+  EXPECT_NEAR(confidence_as_probability(Alg::Entropy, -0.06), 0.941765, 1e-6);
+  EXPECT_EQ(confidence_as_probability(Alg::Entropy, 0.0), 1.0);
+  for (Alg alg : {Alg::MaskgitPlus, Alg::TopkMargin, Alg::Origin}) EXPECT_EQ(confidence_as_probability(alg, 0.3), 0.3);
 }
 
 class PolicyGeneration : public ::testing::Test {
@@ -247,20 +255,44 @@ TEST_F(PolicyGeneration, RowsDoNotDependOnTheirBatch) {
   const at::Tensor batch = at::tensor({1, 2, 3, 7, 8, 9, 4, 5, 6}, at::kLong).view({3, 3});
   for (const char* policy : {"blocks:4", "threshold:0.3", "blocks:4+threshold:0.3"}) {
     for (double temperature : {0.0, 0.8}) {
-      GenerationParams p = params(Alg::MaskgitPlus, 8, 12, policy);
-      p.temperature = temperature;
-      p.row_seeds = {11, 22, 33};
-      const GenerationOutput together = diffusion_generate(*model_, batch, {}, p);
-      for (int64_t b = 0; b < 3; ++b) {
-        GenerationParams q = p;
-        q.row_seeds = {p.row_seeds[static_cast<size_t>(b)]};
-        const GenerationOutput alone = diffusion_generate(*model_, batch.narrow(0, b, 1), {}, q);
-        EXPECT_TRUE(at::equal(together.sequences[b], alone.sequences[0])) << policy << " T=" << temperature << " row " << b;
-        EXPECT_TRUE(at::equal(together.reveal_step[b], alone.reveal_step[0])) << policy << " T=" << temperature << " row " << b;
-        EXPECT_LE(alone.timing.forward_passes, together.timing.forward_passes);
+      for (Alg alg : {Alg::MaskgitPlus, Alg::Origin}) {
+        GenerationParams p = params(alg, 8, 12, policy);
+        p.temperature = temperature;
+        p.row_seeds = {11, 22, 33};
+        const GenerationOutput together = diffusion_generate(*model_, batch, {}, p);
+        for (int64_t b = 0; b < 3; ++b) {
+          GenerationParams q = p;
+          q.row_seeds = {p.row_seeds[static_cast<size_t>(b)]};
+          const GenerationOutput alone = diffusion_generate(*model_, batch.narrow(0, b, 1), {}, q);
+          EXPECT_TRUE(at::equal(together.sequences[b], alone.sequences[0])) << policy << " " << alg_name(alg) << " T=" << temperature << " row " << b;
+          EXPECT_TRUE(at::equal(together.reveal_step[b], alone.reveal_step[0])) << policy << " " << alg_name(alg) << " T=" << temperature << " row " << b;
+          EXPECT_LE(alone.timing.forward_passes, together.timing.forward_passes);
+        }
       }
     }
   }
+}
+
+TEST_F(PolicyGeneration, OriginRevealsTheScheduledCountInASeededRandomOrder) {
+  const at::Tensor prompt = at::tensor({1, 2, 3}, at::kLong).view({1, 3});
+  GenerationParams p = params(Alg::Origin, 4, 8, "blocks:4");
+  p.seed = 3;
+  const GenerationOutput a = diffusion_generate(*model_, prompt, {}, p);
+  EXPECT_EQ(a.timing.forward_passes, 4);
+  EXPECT_TRUE(at::equal(a.sequences, diffusion_generate(*model_, prompt, {}, p).sequences));
+  // Block 0 in steps 0-1, block 1 in steps 2-3; 4 positions over 2 steps: int(4 (1 - s/t)) = 1, then the other 3.
+  for (int64_t block = 0; block < 2; ++block) {
+    const at::Tensor steps = a.reveal_step[0].narrow(0, 4 * block, 4);
+    EXPECT_EQ((steps == 2 * block).sum().item<int64_t>(), 1) << steps;
+    EXPECT_EQ((steps == 2 * block + 1).sum().item<int64_t>(), 3) << steps;
+  }
+  // Another seed draws another order (the first revealed position of some block differs for one of these seeds).
+  bool differs = false;
+  for (uint64_t seed : {4, 5, 6, 7}) {
+    p.seed = seed;
+    differs = differs || !at::equal(a.reveal_step, diffusion_generate(*model_, prompt, {}, p).reveal_step);
+  }
+  EXPECT_TRUE(differs);
 }
 
 TEST_F(PolicyGeneration, InfilledBlocksAreSkipped) {
@@ -290,10 +322,10 @@ TEST(PolicyParams, ImpossibleCombinationsAreRefusedNamingTheValues) {
   p.policy = DecodingPolicy::parse("blocks:32+threshold:0.9");
   EXPECT_EQ(error(p), "(valid)");
   p.alg = Alg::Origin;
-  EXPECT_NE(error(p).find("params.policy = blocks:32+threshold:0.9: needs a confidence to rank positions; alg origin"), std::string::npos) << error(p);
+  EXPECT_EQ(error(p), "(valid)");
   p.alg = Alg::Entropy;
   p.alg_temp = 0.5;
-  EXPECT_NE(error(p).find("alg_temp 0.5"), std::string::npos) << error(p);
+  EXPECT_NE(error(p).find("params.policy = blocks:32+threshold:0.9: ranks positions by confidence; alg_temp 0.5 (a sampled order) works only with policy dream"), std::string::npos) << error(p);
   p.alg_temp = 0.0;  // 0 is Dream's "deterministic"
   EXPECT_EQ(error(p), "(valid)");
   p.steps = 4;
