@@ -30,8 +30,10 @@ PlanningEvalResult evaluate_planning(const model::DreamModel& net, const tokeniz
     }
     const PaddedRows padded = left_pad(prompts, pad);
     const bool any_padding = (padded.attention == 0).any().item<bool>();
-    const at::Tensor out =
-        model::diffusion_generate(net, padded.ids, any_padding ? padded.attention : at::Tensor(), params).sequences;
+    const model::GenerationOutput generated =
+        model::diffusion_generate(net, padded.ids, any_padding ? padded.attention : at::Tensor(), params);
+    const at::Tensor& out = generated.sequences;
+    result.forward_passes += generated.timing.forward_passes;
     const int64_t P = padded.ids.size(1);
     const at::Tensor answers = out.narrow(1, P, params.max_new_tokens).to(at::kInt).contiguous();
     for (size_t i = begin; i < end; ++i) {

@@ -17,6 +17,7 @@ namespace dream::train {
 struct PlanningEvalResult {
   int64_t correct = 0;
   int64_t total = 0;
+  int64_t forward_passes = 0;            // network forward calls, summed over the batches
   std::vector<std::string> generations;  // decoded answers (special tokens skipped), in item order
   double accuracy() const { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0; }
 };

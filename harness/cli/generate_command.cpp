@@ -212,6 +212,8 @@ void add_generate_command(CLI::App& app) {
   override_double("--top-p", "top_p", "nucleus filter (overrides the request)");
   cmd->add_option_function<std::string>("--alg", [opts](const std::string& v) { opts->overrides["alg"] = v; },
                                         "origin, maskgit_plus, topk_margin or entropy (overrides the request)");
+  cmd->add_option_function<std::string>("--policy", [opts](const std::string& v) { opts->overrides["policy"] = v; },
+                                        std::string(kPolicyHelp) + " (overrides the request)");
   cmd->add_option_function<std::string>("--preset", [opts](const std::string& v) { opts->overrides["preset"] = v; },
                                         "plain (documented defaults) or dream_compat (the official code's effective defaults)");
   cmd->add_option("--dtype", opts->dtype, "Compute dtype (float32, bfloat16, float16); default: the checkpoint's");

@@ -90,7 +90,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--top-k", flags->top_k, "Top-k sampling k, or none (list)")->delimiter(',');
   cmd->add_option("--alg-temp", flags->alg_temp, "Randomness of the unmasking order, or none (list)")->delimiter(',');
   cmd->add_option("--max-new-tokens", flags->max_new_tokens, "Generation length (list; default: the task's)")->delimiter(',');
-  cmd->add_option("--policy", flags->policy, "Decoding policy, e.g. dream (the exact baseline) (list)")->delimiter(',');
+  cmd->add_option("--policy", flags->policy, std::string(kPolicyHelp) + " (list)")->delimiter(',');
   cmd->add_option("--seed", flags->seeds, "Sampling seed (list; default 1234)")->delimiter(',');
   cmd->add_option("--mc-num", flags->mc_num, "Multiple-choice tasks: Monte Carlo samples per option (list; default 128)")->delimiter(',');
   cmd->add_option("--mc-batch-size", flags->likelihood.mc_batch_size, "Multiple-choice tasks: Monte Carlo samples per forward pass (default 32)");

@@ -57,6 +57,30 @@ TEST(ShippedModel, HarderPuzzlesNeedMoreSteps) {
   EXPECT_LE(fast.correct, full.correct - 10) << "1 step solved " << fast.correct << ", 24 steps " << full.correct;
 }
 
+// Confidence-aware parallel decoding (policy threshold:0.9): on the same harder puzzles it commits every cell
+// the model is sure of at once, so it stops after far fewer forward passes than the 24-step schedule, solving
+// nearly as many; with a budget of two steps it solves more than Dream's two-step schedule.
+TEST(ShippedModel, ThresholdDecodingStopsEarly) {
+  const model::DreamModel net = model::DreamModel::load(shipped_model());
+  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
+  const auto items = generate_planning_instances(PlanningTask::Sudoku4x4, 32, 20261206, {6, 6});
+  PromptStyle compact;
+  compact.join = ZeroShotJoin::Compact;
+  auto evaluate = [&](int64_t steps, const char* policy) {
+    model::GenerationParams p = entropy_full_steps();
+    p.steps = steps;
+    p.policy = model::DecodingPolicy::parse(policy);
+    return evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, p, compact);
+  };
+  const PlanningEvalResult schedule = evaluate(24, "dream"), threshold = evaluate(24, "threshold:0.9");
+  EXPECT_EQ(schedule.forward_passes, 24);  // one batch of 32
+  EXPECT_LE(threshold.forward_passes * 2, schedule.forward_passes) << threshold.forward_passes << " forward passes";
+  EXPECT_GE(threshold.correct, schedule.correct - 6) << "threshold " << threshold.correct << ", schedule " << schedule.correct;
+  const PlanningEvalResult two = evaluate(2, "dream"), two_threshold = evaluate(2, "threshold:0.9");
+  EXPECT_EQ(two_threshold.forward_passes, two.forward_passes);
+  EXPECT_GT(two_threshold.correct, two.correct) << "threshold " << two_threshold.correct << ", schedule " << two.correct;
+}
+
 TEST(ShippedModel, SolvesDreamSudokuTestItems) {
   const auto file = test::datasets_dir() / "dream_planning" / "sudoku_4x4_10.jsonl";
   DREAM_REQUIRE_PATH(file);
