@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: set up, build dream-eval, evaluate the embedded default model
 # (models/planning-small, trained by the project on its own Sudoku generator) with a sweep over denoising
-# steps and decoding algorithms on generated 4x4 Sudoku with 10 givens (easy: most blanks are forced) and with
-# 6 givens (blanks depend on each other, so accuracy climbs with the steps), and write the report.
+# steps, decoding algorithms and two decoding policies (Dream's schedule, and threshold:0.9, which also commits
+# every cell the model is sure of and stops early) on generated 4x4 Sudoku with 10 givens (easy: most blanks are
+# forced) and with 6 givens (blanks depend on each other, so accuracy climbs with the steps), and write the report.
 #   Usage: scripts/demo.sh [output-dir]        (default: out/demo)
 # Results: OUT/results.json, OUT/samples.jsonl, OUT/report.html (one offline file), OUT/report.md.
 set -euo pipefail
@@ -23,6 +24,7 @@ model="${DREAM_DEMO_MODEL:-$repo_root/models/planning-small}"
 tasks="${DREAM_DEMO_TASKS:-sudoku_4x4_gen_0shot,sudoku_4x4_6_gen_0shot}"
 "$dream_eval" run --model "$model" --tasks "$tasks" \
   --steps "${DREAM_DEMO_STEPS:-1,2,4,8,24}" --alg "${DREAM_DEMO_ALGS:-entropy,maskgit_plus,topk_margin,origin}" \
+  --policy "${DREAM_DEMO_POLICIES:-dream,threshold:0.9}" \
   --limit "${DREAM_DEMO_LIMIT:-40}" --batch-size 20 --output "$out"
 "$dream_eval" report "$out" --html "$out/report.html" --md "$out/report.md"
 cat "$out/report.md"
