@@ -29,13 +29,14 @@ std::string DecodingPolicy::name() const {
     out += "threshold:";
     out += shortest(*threshold);
   }
+  if (dual_cache) out += out.empty() ? "dual_cache" : "+dual_cache";
   return out;
 }
 
 DecodingPolicy DecodingPolicy::parse(std::string_view text) {
   auto fail = [&](const std::string& why) -> DecodingPolicy {
     throw std::invalid_argument("policy '" + std::string(text) + "': " + why +
-                                " (known: dream, blocks:L, threshold:T, blocks:L+threshold:T)");
+                                " (known: dream, or blocks:L, threshold:T and dual_cache joined by +)");
   };
   if (text == "dream") return {};
   DecodingPolicy p;
@@ -57,6 +58,9 @@ DecodingPolicy DecodingPolicy::parse(std::string_view text) {
       if (!parse_number(value, t) || !(t > 0 && t <= 1))
         return fail("threshold:" + std::string(value) + " is not a confidence in (0, 1]");
       p.threshold = t;
+    } else if (part == "dual_cache") {
+      if (p.dual_cache) return fail("dual_cache is given twice");
+      p.dual_cache = true;
     } else {
       return fail("unknown part '" + std::string(part) + "'");
     }

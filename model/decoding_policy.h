@@ -11,6 +11,9 @@
 //                            reveals each masked position whose confidence reaches T (0 < T <= 1), and at least
 //                            one; `steps` becomes a budget, and the generation stops when nothing is masked.
 //   blocks:L+threshold:T     both (Fast-dLLM's setting for Dream is blocks:32+threshold:0.9).
+//   ...+dual_cache           Fast-dLLM's dual cache, an approximation: a full forward when a row enters a block
+//                            keeps every layer's keys and values; until the next block starts, steps run the
+//                            network only over the current block's window and reuse the rest.
 //
 // Unlike `dream`, the other policies count each row's own masked positions, so a row's output does not depend
 // on the rows that share its batch (docs/inference-core.md, "Decoding policies").
@@ -24,9 +27,10 @@ namespace dream::model {
 struct DecodingPolicy {
   int64_t block_length = 0;         // 0: the whole answer is one block
   std::optional<double> threshold;  // reveal every candidate whose confidence is >= threshold
+  bool dual_cache = false;          // reuse keys/values outside the current block until the next block starts
 
-  bool is_dream() const { return block_length == 0 && !threshold; }
-  // The canonical spelling, e.g. "dream", "blocks:32", "blocks:32+threshold:0.9": parse(name()) == *this.
+  bool is_dream() const { return block_length == 0 && !threshold && !dual_cache; }
+  // The canonical spelling, e.g. "dream", "blocks:32", "blocks:32+threshold:0.9+dual_cache": parse(name()) == *this.
   std::string name() const;
   // Reads the forms above (parts in either order, numbers in any spelling std::from_chars reads). Throws
   // std::invalid_argument naming the text and the part that is wrong.

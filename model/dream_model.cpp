@@ -81,7 +81,23 @@ DreamModel::DreamModel(DreamConfig config, DreamWeights weights, std::string sou
   fingerprint_ = compute_fingerprint(config_, weights_, weights_id);
 }
 
-at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const {
+at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask,
+                                     KvCache* fill) const {
+  if (fill) *fill = {};
+  return run_layers(ids, positions, mask, fill, {});
+}
+
+at::Tensor DreamModel::hidden_states_window(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask,
+                                            const at::Tensor& window, KvCache& cache) const {
+  if (cache.k.size() != weights_.layers.size() || cache.v.size() != weights_.layers.size())
+    throw std::invalid_argument("hidden_states_window: the cache holds " + std::to_string(cache.k.size()) + " layers, the model " +
+                                std::to_string(weights_.layers.size()) + " (fill it with hidden_states first)");
+  if (window.sizes() != ids.sizes()) throw std::invalid_argument("hidden_states_window: window and ids must both be [B, W]");
+  return run_layers(ids, positions.defined() ? positions : window, mask, &cache, window);
+}
+
+at::Tensor DreamModel::run_layers(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask, KvCache* cache,
+                                  const at::Tensor& window) const {
   const int64_t B = ids.size(0), N = ids.size(1), nH = config_.num_attention_heads,
                 nKV = config_.num_key_value_heads, D = config_.head_dim;
   const at::Tensor pos = positions.defined()
@@ -112,7 +128,19 @@ at::Tensor DreamModel::hidden_states(const at::Tensor& ids, const at::Tensor& po
     }
     const ops::RopeQK qk = ops::apply_rope_qk(q_lin, k_lin, rope, nH, nKV, D);
     const at::Tensor v = v_lin.view({B, N, nKV, D}).transpose(1, 2).contiguous();
-    const at::Tensor attn = ops::attention(qk.q, qk.k, v, attention_mask);
+    at::Tensor keys = qk.k, values = v;
+    if (window.defined()) {
+      // The window's fresh keys and values replace the cached ones at its positions; its queries see them all.
+      const at::Tensor at_window = window.unsqueeze(1).unsqueeze(-1).expand({B, nKV, N, D});
+      cache->k[i].scatter_(2, at_window, qk.k);
+      cache->v[i].scatter_(2, at_window, v);
+      keys = cache->k[i];
+      values = cache->v[i];
+    } else if (cache) {
+      cache->k.push_back(qk.k.contiguous());
+      cache->v.push_back(v);
+    }
+    const at::Tensor attn = ops::attention(qk.q, keys, values, attention_mask);
     const ops::AddRmsNorm post = ops::add_rms_norm(x, at::linear(attn.transpose(1, 2).reshape({B, N, nH * D}), l.o_proj),
                                                    l.post_attention_norm, eps);
     at::Tensor gate, up;  // [B, N, I]

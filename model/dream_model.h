@@ -2,6 +2,7 @@
 // The Dream network: a bidirectional Qwen2 transformer (reference section 2).
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <ATen/ATen.h>
 
@@ -9,6 +10,12 @@
 #include "config.h"
 
 namespace dream::model {
+
+// Keys and values of every layer from one full forward, after RoPE: per layer [B, nKV, N, D]. Kept so that
+// later forwards of a few positions can attend to the rest without recomputing it (hidden_states_window).
+struct KvCache {
+  std::vector<at::Tensor> k, v;
+};
 
 class DreamModel {
  public:
@@ -31,8 +38,21 @@ class DreamModel {
 
   // Last hidden states before the final norm.
   // ids: [B, N] int64. positions: [B, N] int64, or undefined for 0..N-1. mask: bool [B, 1, N, N] (true =
-  // may attend), or undefined for full attention. Returns [B, N, H] in the model dtype.
-  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask) const;
+  // may attend), or undefined for full attention. Returns [B, N, H] in the model dtype. With `fill`, every
+  // layer's keys and values (after RoPE) are kept there for hidden_states_window.
+  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask,
+                           KvCache* fill = nullptr) const;
+
+  // Hidden states [B, W, H] of W positions per row, the rest of each row coming from `cache` (filled by
+  // hidden_states over the same [B, N] layout): window [B, W] int64 holds the positions (0..N-1), ids and
+  // positions [B, W] their tokens and RoPE positions (undefined: the window itself), mask bool [B, 1, W, N] or
+  // undefined. The window's keys and
+  // values replace the cache's at its positions (so the cache follows the tokens the window saw) and its queries
+  // attend to all N. Exactly hidden_states' rows when the cache came from the same tokens (up to the rounding of
+  // other GEMM shapes); an approximation otherwise: the cached positions do not see the window's new tokens
+  // (Fast-dLLM's dual cache; decoding policy dual_cache).
+  at::Tensor hidden_states_window(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask,
+                                  const at::Tensor& window, KvCache& cache) const;
 
   // Final norm + lm_head over hidden states [..., H] -> logits [..., V] (UNshifted: row i predicts token i+1).
   at::Tensor logits_from_hidden(const at::Tensor& hidden) const;
@@ -41,6 +61,9 @@ class DreamModel {
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& positions = {}, const at::Tensor& mask = {}) const;
 
  private:
+  at::Tensor run_layers(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& mask, KvCache* cache,
+                        const at::Tensor& window) const;
+
   DreamConfig config_;
   DreamWeights weights_;
   std::string source_;

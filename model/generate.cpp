@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "forward_graph.h"
+#include "dual_cache.h"
 #include "policy_progress.h"
 #include "ops/fused_sampling.h"
 #include "torch_compat.h"
@@ -252,6 +253,14 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     x.view(-1).index_copy_(0, flat_positions.index_select(0, index), sample.tokens.index_select(0, index));
   };
 
+  std::optional<DualCacheForward> cached;
+  if (params.policy.dual_cache) {
+    if (hooks.logits || hooks.tokens)
+      throw std::invalid_argument("params.policy = " + params.policy.name() + ": hooks need every row's logits, the dual cache computes only the current block's");
+    cached.emplace(model, padding, P, params.max_new_tokens,
+                   params.policy.block_length > 0 ? std::min(params.policy.block_length, params.max_new_tokens) : params.max_new_tokens);
+  }
+
   GenerationOutput out;
   at::Tensor reveal_step = at::full({B, N}, -1, long_opts);
   if (hooks.tokens) hooks.tokens(-1, x, at::Tensor());
@@ -263,12 +272,20 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     if (!candidates.defined()) break;  // a policy's generation with nothing left to reveal
     // Masked position p is predicted by logit row p - 1 (row 0 for p = 0): the shift of the AR convention.
     const at::Tensor flat_positions = candidates.reshape(-1).nonzero().squeeze(-1);  // row-major b * N + p
-    const at::Tensor hidden = body.hidden_states(x);
+    // hidden [B, W, H] covers positions window_start[b] .. + W - 1 of each row: the whole row (W = N, start 0)
+    // except for the windowed steps of the dual cache.
+    const CachedForward forward = cached ? cached->forward(x, *progress) : CachedForward{body.hidden_states(x), {}};
+    const at::Tensor& hidden = forward.hidden;
+    const int64_t W = hidden.size(1);
     at::Tensor shifted_logits, mask_logits;
     auto logits_rows = [&](const at::Tensor& flat) {
       const at::Tensor p = flat.remainder(N);
-      const at::Tensor rows = flat - (p > 0).to(at::kLong);
-      return model.logits_from_hidden(hidden.reshape({B * N, -1}).index_select(0, rows));
+      at::Tensor rows = flat - (p > 0).to(at::kLong);  // b * N + the predicting position
+      if (forward.window_start.defined()) {
+        const at::Tensor b = at::div(flat, N, "trunc");
+        rows = b * W + (rows - b * N - forward.window_start.index_select(0, b));
+      }
+      return model.logits_from_hidden(hidden.reshape({B * W, -1}).index_select(0, rows));
     };
     if (hooks.logits || hooks.tokens) {
       const at::Tensor full = model.logits_from_hidden(hidden);
@@ -321,6 +338,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     if (params.output_history) out.history.push_back(x.clone());
     out.timing.sampling_ms += phase_ms(t0);
   }
+  out.timing.full_forward_passes = cached ? cached->full_forwards() : out.timing.forward_passes;
   out.sequences = x;
   out.reveal_step = reveal_step.narrow(1, P, params.max_new_tokens).masked_fill(x.narrow(1, P, params.max_new_tokens) == cfg.mask_token_id, -1);
   return out;

@@ -64,6 +64,8 @@ struct GenerationHooks {
 
 struct GenerationTiming {
   int64_t forward_passes = 0;  // = steps under the `dream` policy; at most steps under the others
+  int64_t full_forward_passes = 0;  // of those, the ones over every position of at least one row (all but the
+                                    // windowed passes of the dual_cache policy)
   double forward_ms = 0;   // network forward incl. the lm_head on the needed rows
   double sampling_ms = 0;  // token sampling, confidences, position choice, writes
 };

@@ -22,14 +22,14 @@ bool use_sdpa(const at::Device& device) {
 
 at::Tensor prepare_attention_mask(const at::Tensor& allowed, int64_t group_size, at::ScalarType dtype) {
   if (!allowed.defined() || !use_sdpa(allowed.device())) return allowed;
-  const int64_t B = allowed.size(0), N = allowed.size(-1);
-  const at::Tensor bias = at::zeros({B, 1, N, N}, allowed.options().dtype(dtype))
+  const int64_t B = allowed.size(0), Nq = allowed.size(-2), Nk = allowed.size(-1);
+  const at::Tensor bias = at::zeros({B, 1, Nq, Nk}, allowed.options().dtype(dtype))
                               .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
-  return bias.unsqueeze(2).expand({B, 1, group_size, N, N}).reshape({B, 1, group_size * N, N});
+  return bias.unsqueeze(2).expand({B, 1, group_size, Nq, Nk}).reshape({B, 1, group_size * Nq, Nk});
 }
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
-  const int64_t B = q.size(0), nH = q.size(1), N = q.size(2), D = q.size(3), nKV = k.size(1);
+  const int64_t B = q.size(0), nH = q.size(1), N = q.size(2), D = q.size(3), nKV = k.size(1), Nk = k.size(2);
   const int64_t G = nH / nKV;
   const at::Tensor qg = q.reshape({B, nKV, G * N, D});
 #if DREAM_HAS_SDPA
@@ -41,9 +41,9 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 #endif
   at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(D)));
   if (mask.defined()) {
-    scores = scores.view({B, nKV, G, N, N})
-                 .masked_fill(mask.reshape({B, 1, 1, N, N}).logical_not(), -std::numeric_limits<double>::infinity())
-                 .view({B, nKV, G * N, N});
+    scores = scores.view({B, nKV, G, N, Nk})
+                 .masked_fill(mask.reshape({B, 1, 1, N, Nk}).logical_not(), -std::numeric_limits<double>::infinity())
+                 .view({B, nKV, G * N, Nk});
   }
   return at::matmul(at::softmax(scores, -1), v).view({B, nH, N, D});
 }

@@ -36,13 +36,15 @@ TEST(DecodingPolicy, ParsesEveryFormIntoOneCanonicalSpelling) {
   EXPECT_EQ(both.block_length, 32);
   EXPECT_EQ(both.threshold, 0.9);
   EXPECT_EQ(both.name(), "blocks:32+threshold:0.9");
-  for (const char* name : {"dream", "blocks:1", "blocks:32", "threshold:1", "threshold:0.25", "blocks:8+threshold:0.7"})
+  EXPECT_EQ(DecodingPolicy::parse("dual_cache+threshold:0.9+blocks:32").name(), "blocks:32+threshold:0.9+dual_cache");
+  for (const char* name : {"dream", "blocks:1", "blocks:32", "threshold:1", "threshold:0.25", "blocks:8+threshold:0.7",
+                           "dual_cache", "blocks:4+dual_cache"})
     EXPECT_EQ(DecodingPolicy::parse(DecodingPolicy::parse(name).name()).name(), name);
 }
 
 TEST(DecodingPolicy, RefusesMalformedPoliciesNamingThePart) {
   EXPECT_EQ(parse_error("blocks:0"),
-            "policy 'blocks:0': blocks:0 is not a block length >= 1 (known: dream, blocks:L, threshold:T, blocks:L+threshold:T)");
+            "policy 'blocks:0': blocks:0 is not a block length >= 1 (known: dream, or blocks:L, threshold:T and dual_cache joined by +)");
   EXPECT_NE(parse_error("blocks:x").find("blocks:x is not a block length"), std::string::npos);
   EXPECT_NE(parse_error("blocks").find("blocks: is not a block length"), std::string::npos);
   EXPECT_NE(parse_error("threshold:0").find("threshold:0 is not a confidence in (0, 1]"), std::string::npos);
@@ -50,6 +52,8 @@ TEST(DecodingPolicy, RefusesMalformedPoliciesNamingThePart) {
   EXPECT_NE(parse_error("threshold:nan").find("is not a confidence"), std::string::npos);
   EXPECT_NE(parse_error("blocks:4+blocks:8").find("blocks is given twice"), std::string::npos);
   EXPECT_NE(parse_error("threshold:0.5+threshold:0.6").find("threshold is given twice"), std::string::npos);
+  EXPECT_NE(parse_error("dual_cache+dual_cache").find("dual_cache is given twice"), std::string::npos);
+  EXPECT_NE(parse_error("dual_cache:1").find("unknown part 'dual_cache:1'"), std::string::npos);
   EXPECT_NE(parse_error("greedy").find("unknown part 'greedy'"), std::string::npos);
   EXPECT_NE(parse_error("dream+blocks:4").find("unknown part 'dream'"), std::string::npos);
   EXPECT_NE(parse_error("").find("unknown part ''"), std::string::npos);
@@ -253,7 +257,7 @@ TEST_F(PolicyGeneration, AThresholdRevealsEveryConfidentPositionAndStopsEarly) {
 TEST_F(PolicyGeneration, RowsDoNotDependOnTheirBatch) {
   // Under a threshold rows finish at their own pace; with row seeds each row's output is its output alone.
   const at::Tensor batch = at::tensor({1, 2, 3, 7, 8, 9, 4, 5, 6}, at::kLong).view({3, 3});
-  for (const char* policy : {"blocks:4", "threshold:0.3", "blocks:4+threshold:0.3"}) {
+  for (const char* policy : {"blocks:4", "threshold:0.3", "blocks:4+threshold:0.3", "blocks:4+threshold:0.3+dual_cache"}) {
     for (double temperature : {0.0, 0.8}) {
       for (Alg alg : {Alg::MaskgitPlus, Alg::Origin}) {
         GenerationParams p = params(alg, 8, 12, policy);
@@ -304,6 +308,95 @@ TEST_F(PolicyGeneration, InfilledBlocksAreSkipped) {
   // The second block runs from the first step and is done after its share, 2 steps.
   EXPECT_EQ(out.timing.forward_passes, 2);
   EXPECT_TRUE((out.reveal_step.narrow(1, 0, 4) == -1).all().item<bool>());
+}
+
+KvCache deep_copy(const KvCache& cache) {  // KvCache copies share their tensors, and windows write into them
+  KvCache out;
+  for (size_t i = 0; i < cache.k.size(); ++i) {
+    out.k.push_back(cache.k[i].clone());
+    out.v.push_back(cache.v[i].clone());
+  }
+  return out;
+}
+
+TEST_F(PolicyGeneration, WindowForwardOverACacheIsTheFullForwardOfTheTokensTheCacheSaw) {
+  // Two rows, the second left-padded by two; windows at different places in each row.
+  const at::Tensor x = at::tensor({5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, at::kLong).view({2, 12});
+  const PaddingLayout padding = padding_layout(at::cat({at::ones({1, 12}, at::kLong), at::cat({at::zeros({1, 2}, at::kLong), at::ones({1, 10}, at::kLong)}, 1)}));
+  KvCache cache;
+  const at::Tensor full = model_->hidden_states(x, padding.positions, padding.mask, &cache);
+  ASSERT_EQ(cache.k.size(), 2u);
+  const at::Tensor window = at::tensor({2, 3, 4, 5, 6, 5, 6, 7, 8, 9}, at::kLong).view({2, 5});
+  auto window_forward = [&](const at::Tensor& tokens, KvCache& kv) {
+    const at::Tensor mask = padding.mask.gather(2, window.view({2, 1, 5, 1}).expand({2, 1, 5, 12}));
+    return model_->hidden_states_window(tokens.gather(1, window), padding.positions.gather(1, window), mask, window, kv);
+  };
+  KvCache same = deep_copy(cache);
+  const at::Tensor rows = full.gather(1, window.unsqueeze(-1).expand({2, 5, full.size(-1)}));
+  EXPECT_TRUE(at::allclose(window_forward(x, same), rows, 1e-4, 1e-5));
+  // A token outside the window changes: the window still sees the cached keys and values of the old one (the
+  // approximation), so it reproduces the old rows, not the new full forward.
+  at::Tensor changed = x.clone();
+  changed[0][11] = 20;
+  KvCache stale = deep_copy(cache);
+  const at::Tensor stale_rows = window_forward(changed, stale);
+  EXPECT_TRUE(at::allclose(stale_rows[0], rows[0], 1e-4, 1e-5));
+  const at::Tensor fresh = model_->hidden_states(changed, padding.positions, padding.mask);
+  EXPECT_FALSE(at::allclose(stale_rows[0], fresh[0].index_select(0, window[0]), 1e-4, 1e-5));
+  // A token inside it changes: its fresh keys and values replace the cached ones at those positions.
+  changed = x.clone();
+  changed[1][7] = 21;
+  KvCache updated = deep_copy(cache);
+  window_forward(changed, updated);
+  KvCache reference;
+  model_->hidden_states(changed, padding.positions, padding.mask, &reference);
+  EXPECT_TRUE(at::allclose(updated.k[0][1].narrow(1, 7, 1), reference.k[0][1].narrow(1, 7, 1), 1e-4, 1e-5));
+  EXPECT_FALSE(at::allclose(cache.k[0][1].narrow(1, 7, 1), reference.k[0][1].narrow(1, 7, 1), 1e-4, 1e-5));
+}
+
+TEST_F(PolicyGeneration, DualCacheRefreshesAtEachBlockAndIsExactWithOneStepPerBlock) {
+  const at::Tensor prompt = at::tensor({1, 2, 3, 4, 5, 6}, at::kLong).view({2, 3});
+  GenerationParams p = params(Alg::Entropy, 3, 12, "blocks:4");
+  const GenerationOutput exact = diffusion_generate(*model_, prompt, {}, p);
+  p.policy = DecodingPolicy::parse("blocks:4+dual_cache");
+  const GenerationOutput one_step = diffusion_generate(*model_, prompt, {}, p);
+  EXPECT_TRUE(at::equal(exact.sequences, one_step.sequences));  // every step starts a block: all full forwards
+  EXPECT_EQ(one_step.timing.full_forward_passes, 3);
+
+  p.steps = 9;  // three steps per block: one full forward, two over the window
+  p.output_history = true;
+  const GenerationOutput cached = diffusion_generate(*model_, prompt, {}, p);
+  EXPECT_EQ(cached.timing.forward_passes, 9);
+  EXPECT_EQ(cached.timing.full_forward_passes, 3);
+  GenerationParams plain = p;
+  plain.policy = DecodingPolicy::parse("blocks:4");
+  const GenerationOutput uncached = diffusion_generate(*model_, prompt, {}, plain);
+  EXPECT_EQ(uncached.timing.full_forward_passes, 9);
+  EXPECT_TRUE(at::equal(cached.history[0], uncached.history[0]));  // the first step is a full forward in both
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t j = 0; j < 12; ++j) {
+      if (cached.sequences[b][3 + j].item<int64_t>() == mask_) continue;  // random weights may write the mask id
+      EXPECT_EQ(cached.reveal_step[b][j].item<int64_t>() / 3, j / 4) << "row " << b << " position " << j;
+    }
+  GenerationHooks hooks;
+  hooks.tokens = [](int64_t, at::Tensor&, const at::Tensor&) {};
+  EXPECT_THROW(diffusion_generate(*model_, prompt, {}, p, hooks), std::invalid_argument);
+}
+
+TEST_F(PolicyGeneration, DualCacheRowsInDifferentBlocksGetWhatTheyGetAlone) {
+  // Row 0's first block is given, so it starts in block 1; with 7 steps (shares 3, 2, 2) it enters block 2 at
+  // step 2, while row 1 is still in block 0: that step is a full forward for row 0 and a window for row 1.
+  const at::Tensor prompt = at::tensor({1, 2, 3, 4, 5, 6}, at::kLong).view({2, 3});
+  at::Tensor answer = at::full({2, 12}, mask_, at::kLong);
+  answer[0].narrow(0, 0, 4).fill_(5);
+  GenerationParams p = params(Alg::MaskgitPlus, 7, 12, "blocks:4+dual_cache");
+  const GenerationOutput together = diffusion_generate(*model_, prompt, {}, p, {}, answer);
+  for (int64_t b = 0; b < 2; ++b) {
+    const GenerationOutput alone = diffusion_generate(*model_, prompt.narrow(0, b, 1), {}, p, {}, answer.narrow(0, b, 1));
+    EXPECT_TRUE(at::equal(together.sequences[b], alone.sequences[0])) << "row " << b;
+    EXPECT_TRUE(at::equal(together.reveal_step[b], alone.reveal_step[0])) << "row " << b;
+  }
+  EXPECT_EQ(together.timing.full_forward_passes, 4);  // steps 0, 2 (row 0), 3 and 5 (row 1)
 }
 
 TEST(PolicyParams, ImpossibleCombinationsAreRefusedNamingTheValues) {
