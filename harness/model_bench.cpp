@@ -31,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 const json& definitions() {
   static const json d = {
       {"wall_ms", "wall time of one diffusion_generate call, device synchronised before and after"},
-      {"ms_per_step", "wall_ms / steps"},
+      {"ms_per_step", "wall_ms / forward passes (= steps under policy dream; a threshold may stop sooner)"},
       {"tokens_per_s", "batch * new_tokens / (wall_ms / 1000): every answer position counts, EOS or not"},
       {"forward_ms", "one DreamModel::forward of batch x (prompt + new_tokens) tokens with full logits, synchronised"},
       {"forward_tokens_per_s", "batch * (prompt + new_tokens) / (forward_ms / 1000)"},
@@ -136,18 +136,25 @@ json forward_figures(const model::DreamModel& m, const BenchPoint& p, const Benc
           {"samples_ms", ms}};
 }
 
-json generation_figures(const model::DreamModel& m, const BenchPoint& p, const BenchOptions& o, at::Device device,
-                        at::Generator& gen, double gemm_tflops) {
+// The generation a point runs; validated (throws naming the field and value).
+model::GenerationParams generation_params(const BenchPoint& p, const BenchOptions& o) {
   model::GenerationParams params;
   params.max_new_tokens = p.new_tokens;
   params.steps = *p.steps;
   params.alg = model::alg_from_name(*p.alg);
+  params.policy = model::DecodingPolicy::parse(*p.policy);
   params.temperature = *p.temperature;
   params.top_p = p.top_p;
   params.seed = o.seed;
   params.cuda_graphs = o.cuda_graphs;
   params.sync_timing = o.sync_timing;
   params.validate();
+  return params;
+}
+
+json generation_figures(const model::DreamModel& m, const BenchPoint& p, const BenchOptions& o, at::Device device,
+                        at::Generator& gen, double gemm_tflops) {
+  const model::GenerationParams params = generation_params(p, o);
   const at::Tensor prompt = random_ids(m.config(), p.batch, p.prompt, gen, device);
   model::GenerationOutput out;
   auto once = [&] { out = model::diffusion_generate(m, prompt, at::Tensor(), params); };
@@ -157,10 +164,9 @@ json generation_figures(const model::DreamModel& m, const BenchPoint& p, const B
   for (int r = 0; r < o.repetitions; ++r) {
     const double ms = timed_ms(device, once);
     const int64_t passes = out.timing.forward_passes;
-    const int64_t flops = model::generation_flops(m.config(), p.batch, p.tokens(),
-                                                  lm_head_rows_per_step(out.reveal_step, params.steps, params.alg));
+    const int64_t flops = model::generation_flops(m.config(), p.batch, p.tokens(), out.timing.passes);
     wall.push_back(ms);
-    per_step.push_back(ms / static_cast<double>(params.steps));
+    per_step.push_back(ms / static_cast<double>(std::max<int64_t>(1, passes)));
     tokens_per_s.push_back(static_cast<double>(p.batch * p.new_tokens) / (ms * 1e-3));
     tflops.push_back(static_cast<double>(flops) / (ms * 1e-3) / 1e12);
     forward_per_step.push_back(out.timing.forward_ms / static_cast<double>(std::max<int64_t>(1, passes)));
@@ -217,6 +223,7 @@ json point_settings(const BenchPoint& p) {
   if (p.steps) {
     s["steps"] = *p.steps;
     s["alg"] = *p.alg;
+    s["policy"] = *p.policy;
     s["temperature"] = *p.temperature;
     s["top_p"] = p.top_p ? json(*p.top_p) : json(nullptr);
   }
@@ -226,7 +233,7 @@ json point_settings(const BenchPoint& p) {
 std::string point_label(const BenchPoint& p) {
   std::string s = p.dtype + " B=" + std::to_string(p.batch) + " P=" + std::to_string(p.prompt) +
                   " new=" + std::to_string(p.new_tokens);
-  if (p.steps) s += " steps=" + std::to_string(*p.steps) + " alg=" + *p.alg;
+  if (p.steps) s += " steps=" + std::to_string(*p.steps) + " alg=" + *p.alg + (*p.policy == "dream" ? "" : " policy=" + *p.policy);
   return s;
 }
 
@@ -249,7 +256,7 @@ json grid_json(const BenchGrid& g) {
   json top_p = json::array();
   for (const auto& v : g.top_p) top_p.push_back(v ? json(*v) : json(nullptr));
   return {{"dtype", g.dtype}, {"batch", g.batch}, {"prompt", g.prompt}, {"new_tokens", g.new_tokens},
-          {"steps", g.steps}, {"alg", g.alg}, {"temperature", g.temperature}, {"top_p", top_p}};
+          {"steps", g.steps}, {"alg", g.alg}, {"policy", g.policy}, {"temperature", g.temperature}, {"top_p", top_p}};
 }
 
 }  // namespace
@@ -285,15 +292,17 @@ std::vector<BenchPoint> expand_bench_grid(const BenchGrid& g, BenchMode mode) {
           }
           for (int64_t steps : g.steps)
             for (const auto& alg : g.alg)
-              for (double temperature : g.temperature)
-                for (const auto& top_p : g.top_p) {
-                  BenchPoint p = shape;
-                  p.steps = steps;
-                  p.alg = alg;
-                  p.temperature = temperature;
-                  p.top_p = top_p;
-                  points.push_back(p);
-                }
+              for (const auto& policy : g.policy)
+                for (double temperature : g.temperature)
+                  for (const auto& top_p : g.top_p) {
+                    BenchPoint p = shape;
+                    p.steps = steps;
+                    p.alg = alg;
+                    p.policy = model::DecodingPolicy::parse(policy).name();
+                    p.temperature = temperature;
+                    p.top_p = top_p;
+                    points.push_back(p);
+                  }
         }
   return points;
 }
@@ -329,6 +338,9 @@ void validate(const BenchOptions& o) {
     for (double v : g.temperature) require(std::isfinite(v) && v >= 0, "--temperature", v, "must be >= 0");
     for (const auto& v : g.top_p)
       if (v) require(*v > 0 && *v <= 1, "--top-p", *v, "must be in (0, 1] (or none)");
+    non_empty(g.policy, "--policy");
+    for (const auto& v : g.policy) model::DecodingPolicy::parse(v);  // names the policy and what is wrong
+    for (const BenchPoint& p : expand_bench_grid(g, o.mode)) generation_params(p, o);  // steps vs blocks, ...
   }
   require(o.repetitions >= 1, "--repetitions", o.repetitions, "must be at least 1");
   require(o.warmup >= 0, "--warmup", o.warmup, "must be >= 0");
@@ -358,27 +370,6 @@ model::DreamConfig bench_config(const std::string& name) {
     return model::load_config(name);
   }
   throw std::invalid_argument("--config " + name + ": unknown (known: 7b, tiny, 100m, or a config.json file)");
-}
-
-std::vector<int64_t> lm_head_rows_per_step(const at::Tensor& reveal_step, int64_t steps, model::Alg alg) {
-  const at::Tensor r = reveal_step.to(at::kCPU, at::kLong).contiguous().view(-1);
-  const int64_t* v = r.data_ptr<int64_t>();
-  // revealed_at[i]: positions revealed at step i; never_revealed stayed masked through every step.
-  std::vector<int64_t> revealed_at(steps, 0);
-  int64_t never_revealed = 0;
-  for (int64_t k = 0; k < r.numel(); ++k) {
-    if (v[k] < 0) ++never_revealed;
-    else if (v[k] < steps) ++revealed_at[v[k]];
-    else throw std::invalid_argument("lm_head_rows_per_step: reveal step " + std::to_string(v[k]) + " >= steps " + std::to_string(steps));
-  }
-  std::vector<int64_t> rows(steps, 0);
-  if (alg == model::Alg::Origin) return revealed_at;
-  int64_t still_masked = never_revealed;  // masked at the start of step i = revealed at i or later, or never
-  for (int64_t i = steps - 1; i >= 0; --i) {
-    still_masked += revealed_at[i];
-    rows[i] = still_masked;
-  }
-  return rows;
 }
 
 Summary summarize(std::vector<double> values) {
@@ -527,7 +518,7 @@ std::string bench_markdown(const json& r) {
   md += "\n";
 
   std::vector<std::string> head = {"dtype", "B", "prompt", "new"};
-  if (generation) head.insert(head.end(), {"steps", "alg", "temp", "top_p"});
+  if (generation) head.insert(head.end(), {"steps", "alg", "policy", "temp", "top_p"});
   if (forward) head.insert(head.end(), {"forward ms", "forward TFLOP/s", "fwd % GEMM"});
   if (generation) head.insert(head.end(), {"ms/step", "fwd / sampling ms/step", "tok/s", "TFLOP/s", "% GEMM"});
   if (likelihood) head.insert(head.end(), {"ms per MC batch", "masked rows", "TFLOP/s", "% GEMM", "ms per option (mc_num 128)"});
@@ -541,7 +532,7 @@ std::string bench_markdown(const json& r) {
                                       std::to_string(s.at("new_tokens").get<int64_t>())};
     if (generation)
       cells.insert(cells.end(), {std::to_string(s.at("steps").get<int64_t>()), s.at("alg").get<std::string>(),
-                                 figure(s.at("temperature").get<double>()),
+                                 s.value("policy", "dream"), figure(s.at("temperature").get<double>()),
                                  s.at("top_p").is_null() ? "none" : figure(s.at("top_p").get<double>())});
     if (forward) {
       const json& f = p.at("forward");

@@ -36,8 +36,9 @@ struct BenchGrid {
   std::vector<int64_t> batch = {1};                   // B: sequences per call
   std::vector<int64_t> prompt = {256};                // P: prompt tokens (random ids, no padding)
   std::vector<int64_t> new_tokens = {256};            // answer tokens, all of them start masked
-  std::vector<int64_t> steps = {64};                  // denoising steps = forward passes per generation
+  std::vector<int64_t> steps = {64};                  // denoising steps (forward passes per generation under dream)
   std::vector<std::string> alg = {"entropy"};         // origin, maskgit_plus, topk_margin, entropy
+  std::vector<std::string> policy = {"dream"};        // decoding policies (model/decoding_policy.h)
   std::vector<double> temperature = {0.0};            // token sampling temperature (0 = argmax)
   std::vector<std::optional<double>> top_p = {0.95};  // nucleus filter; nullopt = off
 };
@@ -48,6 +49,7 @@ struct BenchPoint {
   // Generation settings (unset in forward-only grids).
   std::optional<int64_t> steps;
   std::optional<std::string> alg;
+  std::optional<std::string> policy;  // canonical spelling
   std::optional<double> temperature;
   std::optional<double> top_p;
   int64_t tokens() const { return prompt + new_tokens; }  // N of every forward pass
@@ -87,12 +89,6 @@ nlohmann::json run_model_bench(const BenchOptions& options,
 
 // A llama-bench-like Markdown report of a result document: the environment, then one table row per point.
 std::string bench_markdown(const nlohmann::json& result);
-
-// The rows a generation sent through the lm_head at each step, from its reveal_step [B, new]: the positions
-// masked at the step's start (alg origin: only those its lottery revealed at that step), because generation
-// evaluates the lm_head on those rows only. Exact when every row starts fully masked (bench prompts), since
-// then no position is re-masked.
-std::vector<int64_t> lm_head_rows_per_step(const at::Tensor& reveal_step, int64_t steps, model::Alg alg);
 
 // Median, mean, extremes and sample standard deviation (n - 1; 0 for one value) of repeated measurements.
 struct Summary {

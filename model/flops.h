@@ -15,6 +15,8 @@
 // R = B*N for full logits (DreamModel::forward). A diffusion step is one forward over B x (P + new) tokens
 // with R = the rows that feed the positions being predicted: the positions masked at the step's start
 // (alg origin: only those its lottery reveals), because the lm_head runs only on the rows that are needed.
+// A windowed forward (decoding policy dual_cache) runs the projections and the MLP over Nq = W tokens per row
+// and attention over W queries x N keys: 2 * 2*B*nH*W*N*D.
 #include <cstdint>
 #include <vector>
 
@@ -32,10 +34,19 @@ struct ForwardFlops {
 
 // FLOPs of one forward of `batch` x `tokens` with the lm_head on `lm_head_rows` rows (see the definition above).
 ForwardFlops forward_flops(const DreamConfig& config, int64_t batch, int64_t tokens, int64_t lm_head_rows);
+// The same with query_tokens of each row computed against key_tokens (a windowed forward over a cache).
+ForwardFlops forward_flops(const DreamConfig& config, int64_t batch, int64_t query_tokens, int64_t key_tokens,
+                           int64_t lm_head_rows);
 
-// FLOPs of one diffusion generation: one forward over batch x tokens (= prompt + new tokens) per step, the
-// lm_head on lm_head_rows_per_step[i] rows at step i (summed over the batch).
-int64_t generation_flops(const DreamConfig& config, int64_t batch, int64_t tokens,
-                         const std::vector<int64_t>& lm_head_rows_per_step);
+// What one forward pass of a generation computed: the query positions of each row (the whole sequence, or a
+// window of it) and the lm_head rows over the batch. diffusion_generate records one per pass.
+struct PassShape {
+  int64_t query_tokens = 0;
+  int64_t lm_head_rows = 0;
+  bool operator==(const PassShape&) const = default;
+};
+
+// FLOPs of one diffusion generation over batch x tokens (= prompt + new tokens): the sum of its passes.
+int64_t generation_flops(const DreamConfig& config, int64_t batch, int64_t tokens, const std::vector<PassShape>& passes);
 
 }  // namespace dream::model

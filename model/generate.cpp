@@ -295,6 +295,8 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
     }
     const float t = ts[i], s = ts[i + 1];
     out.timing.forward_passes += 1;
+    // lm_head rows: every row with a hook (full logits), else one per candidate (origin: per revealed one, below).
+    out.timing.passes.push_back({W, mask_logits.defined() ? B * N : flat_positions.size(0)});
 
     if (params.alg == Alg::Origin && !progress) {
       // Draw the reveal lottery for every masked position first (same order of random draws as the official code).
@@ -307,6 +309,7 @@ GenerationOutput diffusion_generate(const DreamModel& model, const at::Tensor& i
       const at::Tensor reveal = last ? at::ones({M}, long_opts.dtype(at::kBool)) : draw < (1.0f - s / t);
       const at::Tensor revealed_flat = flat_positions.masked_select(reveal);
       const at::Tensor logits = mask_logits.defined() ? mask_logits.index({reveal}) : logits_rows(revealed_flat);
+      if (!mask_logits.defined()) out.timing.passes.back().lm_head_rows = revealed_flat.size(0);
       out.timing.forward_ms += phase_ms(t0);
       t0 = Clock::now();
       const at::Tensor revealed_rows = at::zeros({B * N}, long_opts.dtype(at::kBool)).index_fill_(0, revealed_flat, true).view({B, N});

@@ -12,6 +12,7 @@
 
 #include "decoding_policy.h"
 #include "dream_model.h"
+#include "flops.h"
 #include "sampler.h"
 
 namespace dream::model {
@@ -66,6 +67,7 @@ struct GenerationTiming {
   int64_t forward_passes = 0;  // = steps under the `dream` policy; at most steps under the others
   int64_t full_forward_passes = 0;  // of those, the ones over every position of at least one row (all but the
                                     // windowed passes of the dual_cache policy)
+  std::vector<PassShape> passes;    // what each pass computed (query tokens per row, lm_head rows): FLOP counts
   double forward_ms = 0;   // network forward incl. the lm_head on the needed rows
   double sampling_ms = 0;  // token sampling, confidences, position choice, writes
 };

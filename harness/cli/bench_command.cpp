@@ -54,6 +54,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--new", o.grid.new_tokens, "New (answer) tokens (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--steps", o.grid.steps, "Denoising steps (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--alg", o.grid.alg, "origin, maskgit_plus, topk_margin, entropy (list)")->delimiter(',')->capture_default_str();
+  cmd->add_option("--policy", o.grid.policy, std::string(kPolicyHelp) + " (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--temperature", o.grid.temperature, "Token sampling temperature (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--top-p", f->top_p, "Nucleus filter p or none (list)")->delimiter(',')->capture_default_str();
   cmd->add_option("--mode", f->mode, "forward (one forward of B x (prompt + new)), generate, both, or likelihood (one Monte Carlo ELBO batch of B samples: context = prompt, continuation = new)")->capture_default_str();

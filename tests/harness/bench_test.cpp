@@ -55,17 +55,6 @@ TEST(BenchGrid, ExpandsEveryCombinationInDeclaredOrder) {
   EXPECT_EQ(forward[1].new_tokens, 8);
 }
 
-TEST(BenchLmHeadRows, MaskedAtEachStepOrRevealedForOrigin) {
-  // Two rows of four answer positions over four steps.
-  const at::Tensor reveal = at::tensor(std::vector<int64_t>{0, 1, 1, 3, 2, 0, 3, 3}, at::kLong).view({2, 4});
-  EXPECT_EQ(lm_head_rows_per_step(reveal, 4, model::Alg::Entropy), (std::vector<int64_t>{8, 6, 4, 3}));
-  EXPECT_EQ(lm_head_rows_per_step(reveal, 4, model::Alg::Origin), (std::vector<int64_t>{2, 2, 1, 3}));
-  // A position never revealed (-1) stayed masked through every step.
-  const at::Tensor never = at::tensor(std::vector<int64_t>{-1, 0}, at::kLong).view({1, 2});
-  EXPECT_EQ(lm_head_rows_per_step(never, 2, model::Alg::MaskgitPlus), (std::vector<int64_t>{2, 1}));
-  EXPECT_THROW(lm_head_rows_per_step(reveal, 3, model::Alg::Entropy), std::invalid_argument);
-}
-
 TEST(BenchSummary, MedianMeanExtremesAndSampleStddev) {
   const Summary s = summarize({3, 1, 2, 10});
   EXPECT_EQ(s.n, 4);
@@ -92,16 +81,16 @@ TEST(BenchConfig, NamedConfigsAndErrors) {
 }
 
 // The lm_head rows of an entropy generation from the schedule alone (an independent derivation of what
-// lm_head_rows_per_step reads off reveal_step): every row starts fully masked and loses k per step.
-std::vector<int64_t> scheduled_rows(int64_t batch, int64_t new_tokens, int64_t steps) {
+// the generation records): every row starts fully masked and loses k per step; every pass covers all N tokens.
+std::vector<model::PassShape> scheduled_passes(int64_t batch, int64_t new_tokens, int64_t steps, int64_t tokens) {
   const at::Tensor t = at::linspace(1.0, 1e-3, steps + 1, at::TensorOptions().dtype(at::kFloat));
-  std::vector<int64_t> rows;
+  std::vector<model::PassShape> passes;
   int64_t masked = batch * new_tokens;
   for (int64_t i = 0; i < steps; ++i) {
-    rows.push_back(masked);
+    passes.push_back({tokens, masked});
     masked -= batch * model::tokens_to_reveal(masked, batch, t[i].item<float>(), t[i + 1].item<float>(), i == steps - 1);
   }
-  return rows;
+  return passes;
 }
 
 BenchOptions tiny_options(BenchMode mode) {
@@ -171,7 +160,7 @@ TEST(ModelBench, TinyRandomModelOnCpuGivesConsistentFigures) {
     expect_relative(g["tokens_per_s"]["median"], B * new_tokens / (wall * 1e-3), "tokens/s");
     const double flops = g["flops"]["median"];
     if (s["alg"] == "entropy") {
-      EXPECT_EQ(flops, model::generation_flops(config, B, N, scheduled_rows(B, new_tokens, steps)));
+      EXPECT_EQ(flops, model::generation_flops(config, B, N, scheduled_passes(B, new_tokens, steps, N)));
       expect_relative(g["tflops"]["median"], flops / (wall * 1e-3) / 1e12, "generation tflops");
     } else {
       // origin: the lm_head sees the revealed positions only, B * new of them over the whole generation.
@@ -292,8 +281,36 @@ TEST(ModelBench, ValidateNamesTheOptionAndValue) {
   EXPECT_EQ(error_of([](BenchOptions& o) { o.repetitions = 0; }), "--repetitions 0: must be at least 1");
   EXPECT_NE(error_of([](BenchOptions& o) { o.grid.alg = {"greedy"}; }).find("--alg greedy: "), std::string::npos);
   EXPECT_EQ(error_of([](BenchOptions& o) { o.device = "tpu"; }), "--device tpu: device 'tpu': unknown (known: auto, cpu, cuda, cuda:N)");
+  EXPECT_NE(error_of([](BenchOptions& o) { o.grid.policy = {"blocks:0"}; }).find("policy 'blocks:0': blocks:0 is not a block length"), std::string::npos);
+  EXPECT_EQ(error_of([](BenchOptions& o) { o.grid.policy = {"blocks:1"}; }),
+            "params.steps = 3: policy blocks:1 cuts 6 new tokens into 6 blocks, which need at least one step each");
   // Forward-only grids ignore the generation axes.
   EXPECT_EQ(error_of([](BenchOptions& o) { o.mode = BenchMode::Forward; o.grid.steps = {0}; }), "");
+}
+
+// A dual-cache point: per block one full forward, then windows of block + 1 positions, whose FLOPs count their
+// own queries against every key; ms per step divides by the forward passes.
+TEST(ModelBench, PolicyPointsCountWhatTheirPassesComputed) {
+  BenchOptions o = tiny_options(BenchMode::Generate);
+  o.grid.batch = {1};
+  o.grid.prompt = {5};
+  o.grid.new_tokens = {8};
+  o.grid.steps = {4};
+  o.grid.alg = {"entropy"};
+  o.grid.policy = {"dual_cache+blocks:4"};
+  const json r = run_model_bench(o);
+  ASSERT_EQ(r["points"].size(), 1u);
+  const json& p = r["points"][0];
+  EXPECT_EQ(p["settings"]["policy"], "blocks:4+dual_cache");
+  const json& g = p["generation"];
+  EXPECT_EQ(g["forward_passes"], 4);
+  // Two blocks of 4 with two steps each: full forward over 13 tokens with 4 lm_head rows (the block's masks),
+  // then a window of 5 with the 3 left (int(4 x 0.4995) = 1 revealed), twice.
+  const model::DreamConfig c = bench_config("tiny");
+  const int64_t full = model::forward_flops(c, 1, 13, 4).total(), window = model::forward_flops(c, 1, 5, 13, 3).total();
+  EXPECT_EQ(g["flops"]["median"].get<double>(), static_cast<double>(2 * (full + window)));
+  expect_relative(g["ms_per_step"]["median"], g["wall_ms"]["median"].get<double>() / 4, "ms per step");
+  EXPECT_NE(bench_markdown(r).find("| blocks:4+dual_cache |"), std::string::npos);
 }
 
 TEST(ModelBench, TinyRandomModelOnCuda) {
@@ -352,7 +369,7 @@ TEST(BenchCli, WritesJsonAndMarkdown) {
   EXPECT_EQ(j["points"][1]["generation"]["forward_passes"], 4);
   std::ifstream md(dir / "b.md");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(md), {}), r.out);
-  EXPECT_NE(r.out.find("| float32 | 2 | 4 | 4 | 4 | entropy | 0 | none |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| float32 | 2 | 4 | 4 | 4 | entropy | dream | 0 | none |"), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 4) << r.err;  // one progress line per point
   fs::remove_all(dir);
 }

@@ -50,11 +50,24 @@ TEST(Flops, GenerationSumsItsSteps) {
   const DreamConfig c = hand_config();
   // Four steps over 2 x 3 tokens; the lm_head rows shrink as positions get revealed.
   const std::vector<int64_t> rows = {4, 2, 2, 0};
+  std::vector<PassShape> passes;
   int64_t expected = 0;
-  for (int64_t r : rows) expected += forward_flops(c, 2, 3, r).total();
-  EXPECT_EQ(generation_flops(c, 2, 3, rows), expected);
+  for (int64_t r : rows) {
+    expected += forward_flops(c, 2, 3, r).total();
+    passes.push_back({3, r});
+  }
+  EXPECT_EQ(generation_flops(c, 2, 3, passes), expected);
   EXPECT_EQ(generation_flops(c, 2, 3, {}), 0);
-  EXPECT_EQ(generation_flops(c, 2, 3, {0, 0}) , 2 * (4608 + 6912 + 1152));
+  EXPECT_EQ(generation_flops(c, 2, 3, {{3, 0}, {3, 0}}), 2 * (4608 + 6912 + 1152));
+}
+
+TEST(Flops, AWindowedPassCountsItsQueriesAgainstEveryKey) {
+  const DreamConfig c = hand_config();
+  const ForwardFlops window = forward_flops(c, 2, 1, 3, 0), full = forward_flops(c, 2, 3, 0);
+  EXPECT_EQ(3 * window.projections, full.projections);
+  EXPECT_EQ(3 * window.mlp, full.mlp);
+  EXPECT_EQ(3 * window.attention, full.attention);  // 1 x 3 against 3 x 3 query-key pairs
+  EXPECT_EQ(generation_flops(c, 2, 3, {{3, 4}, {1, 2}}), forward_flops(c, 2, 3, 4).total() + forward_flops(c, 2, 1, 3, 2).total());
 }
 
 }  // namespace
