@@ -86,13 +86,15 @@ if [ -x "$build/harness/cli/dream-eval" ]; then
   # What the program itself sees (build, GPU); no bubblewrap there, so its sandbox line fails by design.
   { echo; echo "== dream-eval doctor --device cuda"; timeout 60 "$eval_bin" doctor --device cuda; } >> "$OUT/env.txt" 2>&1
   # name | environment | options. The first is the headline grid (the issue's shapes); the others vary one
-  # thing each (fused kernels off, CUDA graphs off, GEMM attention) on the two generation points.
+  # thing each (fused kernels off, CUDA graphs off, GEMM attention, decoding policies: blocks, and the dual
+  # cache's windowed forwards) on the two generation points.
   runs=(
     "main||--mode both --batch 1,8 --steps 64,32 --repetitions 3"
     "forward32||--mode forward --batch 32 --repetitions 3"
     "no-fused|DREAM_EVAL_FUSED=0|--mode generate --batch 1,8 --steps 32 --repetitions 2"
     "no-graphs||--mode generate --batch 1,8 --steps 32 --repetitions 2 --no-cuda-graphs"
     "split||--mode generate --batch 1,8 --steps 32 --repetitions 2 --sync-timing"
+    "policies||--mode generate --batch 1,8 --steps 64 --policy blocks:32,blocks:32+dual_cache --repetitions 2"
   )
   for r in "${runs[@]}"; do
     IFS='|' read -r name envs opts <<< "$r"
