@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "device.h"
-#include "forward_graph.h"
 #include "dual_cache.h"
-#include "policy_progress.h"
+#include "forward_graph.h"
 #include "ops/fused_sampling.h"
+#include "policy_progress.h"
 #include "torch_compat.h"
 
 namespace dream::model {
