@@ -155,6 +155,7 @@ void run_generate(const GenerateOptions& o) {
               {"params", model::params_to_json(params)},
               {"model_fingerprint", net.fingerprint()},
               {"timing", {{"forward_passes", result.timing.forward_passes},
+                          {"full_forward_passes", result.timing.full_forward_passes},
                           {"forward_ms", result.timing.forward_ms},
                           {"sampling_ms", result.timing.sampling_ms}}}};
   json history = json::array();

@@ -99,6 +99,15 @@ TEST_F(Cli, TextPromptsAndChatMessagesThroughTheRealTokenizer) {
   o = json::parse(std::ifstream(dir_ / "out2.json"));
   EXPECT_EQ(o["sequences"][0][0], 151665);
   EXPECT_TRUE(o["text"][0].is_string());
+  // --policy: echoed in its canonical spelling; blocks of 2 over 4 tokens with the dual cache, 4 steps: one full
+  // forward per block.
+  r = run("generate --model " + m.string() + " --prompt 'Q: 1+1? A:' --steps 4 --max-new-tokens 4 --alg entropy "
+          "--policy dual_cache+blocks:2 --output " + (dir_ / "out3.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  o = json::parse(std::ifstream(dir_ / "out3.json"));
+  EXPECT_EQ(o["params"]["policy"], "blocks:2+dual_cache");
+  EXPECT_EQ(o["timing"]["forward_passes"], 4);
+  EXPECT_EQ(o["timing"]["full_forward_passes"], 2);
 }
 
 TEST_F(Cli, BadInputGivesOneClearLine) {
@@ -116,6 +125,9 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
   EXPECT_NE(r.code, 0);
   EXPECT_THAT(r.err, HasSubstr("params.alg = \"fastest\""));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = gen(R"({"input_ids": [[1, 2]], "params": {"policy": "blocks:8", "max_new_tokens": 16, "steps": 1}})");
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("params.steps = 1: policy blocks:8 cuts 16 new tokens into 2 blocks"));
   r = gen(R"({"input_ids": [[1, 2]], )");
   EXPECT_THAT(r.err, HasSubstr("req.json: invalid JSON"));
   fs::remove(m / "model.safetensors");
