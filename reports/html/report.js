@@ -166,7 +166,9 @@
       min: log ? steps[0] / pad : undefined,
       max: log ? steps[steps.length - 1] * pad : undefined,
       offset: !log,
-      title: { display: true, text: settings.length && settings.every(isLikelihood) ? 'Monte Carlo samples per option' : 'denoising steps' },
+      title: { display: true, text: settings.length && settings.every(isLikelihood) ? 'Monte Carlo samples per option'
+        : settings.some((s) => String(s.policy || '').includes('threshold')) ? 'denoising steps (a budget under threshold policies)'
+          : 'denoising steps' },
       afterBuildTicks: (axis) => { axis.ticks = steps.map((v) => ({ value: v })); },
       ticks: { callback: (v) => String(v) },
     };
@@ -215,7 +217,9 @@
       data: sr.settings.filter((s) => metricOf(s) && isNum(metricOf(s).value)).map((s) => {
         const m = metricOf(s);
         const se = isNum(m.stderr) ? m.stderr : null;
-        return { x: xOf(s), y: m.value, yMin: se === null ? null : m.value - se, yMax: se === null ? null : m.value + se, label: s.label || s.id };
+        // Under a threshold policy the steps are a budget: the tooltip says how many forward passes ran.
+        const passes = perfOf(s) && isNum(perfOf(s).forward_passes) ? ' (' + perfOf(s).forward_passes + ' forward passes)' : '';
+        return { x: xOf(s), y: m.value, yMin: se === null ? null : m.value - se, yMax: se === null ? null : m.value + se, label: (s.label || s.id) + passes };
       }),
     })).filter((d) => d.data.length);
     if (accSets.length) {

@@ -45,7 +45,8 @@ try {
   const charts = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
     const chart = Chart.getChart(c);
     return { task: c.dataset.task, kind: c.dataset.kind, datasets: chart ? chart.data.datasets.map((d) => ({ label: d.label, pareto: !!d.pareto,
-      data: d.data.map((p) => ({ x: p.x, y: p.y, yMin: p.yMin, yMax: p.yMax })), drawn: chart.getDatasetMeta(chart.data.datasets.indexOf(d)).data.length })) : null };
+      data: d.data.map((p) => ({ x: p.x, y: p.y, yMin: p.yMin, yMax: p.yMax, label: p.label })), drawn: chart.getDatasetMeta(chart.data.datasets.indexOf(d)).data.length })) : null,
+      xTitle: chart && chart.options.scales.x.title ? chart.options.scales.x.title.text : null };
   }));
   const tasksWithResults = results.tasks.filter((t) => results.results.some((r) => r.task === t.name));
   // Multiple-choice settings (policy mc_elbo:...) plot against Monte Carlo samples and have no tokens/s chart.
@@ -71,7 +72,13 @@ try {
       const m = r.metrics[metric];
       const p = points.find((q) => q.x === stepsOf(r.setting) && near(q.y, m.value));
       check(p && near(p.yMin, m.value - m.stderr) && near(p.yMax, m.value + m.stderr), `${t.name} ${r.setting}: point at ${m.value} with ± ${m.stderr}`);
+      // Its tooltip names the forward passes that ran (a threshold policy's steps are only a budget).
+      if (p && r.performance && r.performance.forward_passes !== undefined)
+        check(p.label.endsWith(` (${r.performance.forward_passes} forward passes)`), `${t.name} ${r.setting}: tooltip "${p.label}" names the forward passes`);
     }
+    const threshold = rows.some((r) => settingOf(r.setting).policy.includes('threshold'));
+    check(acc && acc.xTitle === (likelihoodTask(t) ? 'Monte Carlo samples per option'
+      : threshold ? 'denoising steps (a budget under threshold policies)' : 'denoising steps'), `${t.name}: x axis "${acc && acc.xTitle}"`);
     const tps = charts.find((c) => c.task === t.name && c.kind === 'tokens-per-second-vs-steps');
     if (likelihoodTask(t)) {
       check(!tps && rows.every((r) => r.performance.tokens_per_second === undefined), `${t.name}: no tokens/s for a multiple-choice task`);
