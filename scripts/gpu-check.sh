@@ -40,7 +40,7 @@ torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 build=build-gpu
 : > /tmp/dream-targets
 # Only what the check runs; targets a configuration lacks are left out below.
-targets="dream-eval model_golden_test model_kernels_test model_device_test model_random_weights_test model_likelihood_test dream_bench_kernels"
+targets="dream-eval model_golden_test model_kernels_test model_device_test model_random_weights_test model_likelihood_test model_decoding_policy_test dream_bench_kernels"
 {
   timeout 120 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDREAM_EVAL_CUDA=ON \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" \
@@ -60,7 +60,7 @@ fi
 if [ -x "$build/tests/model/model_golden_test" ]; then
   export DREAM_SHARED_DIR="$PWD/.gpu-carry/golden"
   {
-    for t in model_device_test model_random_weights_test model_likelihood_test; do
+    for t in model_device_test model_random_weights_test model_likelihood_test model_decoding_policy_test; do
       [ -x "$build/tests/model/$t" ] && { echo "=== $t"; timeout 60 "$build/tests/model/$t" 2>&1; }
     done
     for t in model_golden_test model_kernels_test; do

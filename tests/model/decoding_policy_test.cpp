@@ -2,8 +2,11 @@
 // on its own, and generations under them with a small random model: one block is Dream's schedule, blocks
 // are decoded left to right within their share of the steps, a threshold reveals every confident position and
 // stops early, rows do not depend on their batch, and impossible combinations are refused naming the values.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
@@ -14,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/decoding_policy.h"
+#include "model/device.h"
 #include "model/generate.h"
 #include "model/policy_progress.h"
 #include "model/random_checkpoint.h"
@@ -397,6 +401,35 @@ TEST_F(PolicyGeneration, DualCacheRowsInDifferentBlocksGetWhatTheyGetAlone) {
     EXPECT_TRUE(at::equal(together.reveal_step[b], alone.reveal_step[0])) << "row " << b;
   }
   EXPECT_EQ(together.timing.full_forward_passes, 4);  // steps 0, 2 (row 0), 3 and 5 (row 1)
+}
+
+// The GPU path of every policy (skips without a device; runs in scripts/gpu-check.sh): the same checkpoint in
+// float32 (TF32 off) on the GPU gives the CPU's tokens. Not asserted bit for bit: a near-tie of the greedy
+// argmax may break the other way under other GEMM rounding and change what follows, so at least 95% of the
+// answer tokens must agree.
+TEST(PolicyGenerationCuda, EveryPolicyGivesTheCpuTokensOnTheGpu) {
+  const std::optional<at::Device> gpu = cuda_device_if_present();
+  if (!gpu) GTEST_SKIP() << "no CUDA device (or a CPU-only build): runs on the GPU machine";
+  ASSERT_FALSE(at::globalContext().allowTF32CuBLAS());
+  const auto dir = std::filesystem::temp_directory_path() / ("dream-policy-cuda-" + std::to_string(::getpid()));
+  write_random_checkpoint(dir, small_config(40, 32, 48, 2, 4, 2), {.seed = 9, .init_std = 0.2});
+  const DreamModel cpu = DreamModel::load(dir);
+  LoadOptions options;
+  options.device = *gpu;
+  const DreamModel cuda = DreamModel::load(dir, options);
+  std::filesystem::remove_all(dir);
+  const at::Tensor prompt = at::tensor({1, 2, 3, 7, 8, 9, 4, 5, 6}, at::kLong).view({3, 3});
+  for (const char* policy : {"blocks:4", "threshold:0.3", "blocks:4+threshold:0.3+dual_cache"}) {
+    GenerationParams p;
+    p.alg = Alg::Entropy;
+    p.steps = 8;
+    p.max_new_tokens = 12;
+    p.policy = DecodingPolicy::parse(policy);
+    const at::Tensor on_cpu = diffusion_generate(cpu, prompt, {}, p).sequences;
+    const at::Tensor on_gpu = diffusion_generate(cuda, prompt.to(*gpu), {}, p).sequences.to(at::kCPU);
+    const double agree = (on_cpu == on_gpu).narrow(1, 3, 12).to(at::kFloat).mean().item<double>();
+    EXPECT_GE(agree, 0.95) << policy;
+  }
 }
 
 TEST(PolicyParams, ImpossibleCombinationsAreRefusedNamingTheValues) {
