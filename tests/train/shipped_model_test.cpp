@@ -41,18 +41,24 @@ TEST(ShippedModel, SolvesFreshPuzzles) {
   EXPECT_GE(r.correct, 28) << "solved " << r.correct << " of " << r.total;
 }
 
-// The trade-off the main job (scripts/demo.sh) shows: with six givens the blanks depend on each other, so one
-// denoising step (every blank at once) solves few puzzles and one token per step solves nearly all.
-TEST(ShippedModel, HarderPuzzlesNeedMoreSteps) {
+// 32 fresh puzzles with six givens, where the blanks depend on each other, in the harness's 0-shot layout,
+// solved with `params`.
+PlanningEvalResult solve_six_given_puzzles(const model::GenerationParams& params) {
   const model::DreamModel net = model::DreamModel::load(shipped_model());
   const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
   const auto items = generate_planning_instances(PlanningTask::Sudoku4x4, 32, 20261206, {6, 6});
   PromptStyle compact;
   compact.join = ZeroShotJoin::Compact;
+  return evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, params, compact);
+}
+
+// The trade-off the main job (scripts/demo.sh) shows: with six givens one denoising step (every blank at once)
+// solves few puzzles and one token per step solves nearly all.
+TEST(ShippedModel, HarderPuzzlesNeedMoreSteps) {
   model::GenerationParams one_step = entropy_full_steps();
   one_step.steps = 1;
-  const PlanningEvalResult fast = evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, one_step, compact);
-  const PlanningEvalResult full = evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, entropy_full_steps(), compact);
+  const PlanningEvalResult fast = solve_six_given_puzzles(one_step);
+  const PlanningEvalResult full = solve_six_given_puzzles(entropy_full_steps());
   EXPECT_GE(full.correct, 26) << "24 steps solved " << full.correct << " of " << full.total;
   EXPECT_LE(fast.correct, full.correct - 10) << "1 step solved " << fast.correct << ", 24 steps " << full.correct;
 }
@@ -61,16 +67,11 @@ TEST(ShippedModel, HarderPuzzlesNeedMoreSteps) {
 // the model is sure of at once, so it stops after far fewer forward passes than the 24-step schedule, solving
 // nearly as many; with a budget of two steps it solves more than Dream's two-step schedule.
 TEST(ShippedModel, ThresholdDecodingStopsEarly) {
-  const model::DreamModel net = model::DreamModel::load(shipped_model());
-  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(shipped_model());
-  const auto items = generate_planning_instances(PlanningTask::Sudoku4x4, 32, 20261206, {6, 6});
-  PromptStyle compact;
-  compact.join = ZeroShotJoin::Compact;
-  auto evaluate = [&](int64_t steps, const char* policy) {
+  auto evaluate = [](int64_t steps, const char* policy) {
     model::GenerationParams p = entropy_full_steps();
     p.steps = steps;
     p.policy = model::DecodingPolicy::parse(policy);
-    return evaluate_planning(net, tok, PlanningTask::Sudoku4x4, items, p, compact);
+    return solve_six_given_puzzles(p);
   };
   const PlanningEvalResult schedule = evaluate(24, "dream"), threshold = evaluate(24, "threshold:0.9");
   EXPECT_EQ(schedule.forward_passes, 24);  // one batch of 32
