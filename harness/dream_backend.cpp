@@ -121,20 +121,6 @@ class DreamBackend final : public GenerationBackend {
     return out;
   }
 
-  static model::GenerationParams generation_params(const GenerationSettings& s) {
-    model::GenerationParams p;
-    p.steps = s.steps;
-    p.alg = model::alg_from_name(s.alg);
-    p.temperature = s.temperature;
-    p.top_p = s.top_p;
-    if (s.top_k) p.top_k = *s.top_k;
-    p.alg_temp = s.alg_temp;
-    p.max_new_tokens = s.max_new_tokens;
-    p.seed = s.seed;
-    p.policy = model::DecodingPolicy::parse(s.policy);
-    return p;
-  }
-
   std::vector<LikelihoodOutput> loglikelihood(std::span<const LikelihoodRequest> requests, const LikelihoodSettings& s) override {
     model::McLikelihoodParams p;
     p.mc_num = s.mc_num;
@@ -173,6 +159,21 @@ class DreamBackend final : public GenerationBackend {
   }
 
  private:
+  // The core's parameters of a grid point (the per-row seeds are the batch's, added by generate).
+  static model::GenerationParams generation_params(const GenerationSettings& s) {
+    model::GenerationParams p;
+    p.steps = s.steps;
+    p.alg = model::alg_from_name(s.alg);
+    p.temperature = s.temperature;
+    p.top_p = s.top_p;
+    if (s.top_k) p.top_k = *s.top_k;
+    p.alg_temp = s.alg_temp;
+    p.max_new_tokens = s.max_new_tokens;
+    p.seed = s.seed;
+    p.policy = model::DecodingPolicy::parse(s.policy);
+    return p;
+  }
+
   std::string path_;
   model::DreamModel model_;
   tokenizer::Tokenizer tokenizer_;

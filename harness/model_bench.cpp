@@ -339,8 +339,8 @@ void validate(const BenchOptions& o) {
     for (const auto& v : g.top_p)
       if (v) require(*v > 0 && *v <= 1, "--top-p", *v, "must be in (0, 1] (or none)");
     non_empty(g.policy, "--policy");
-    for (const auto& v : g.policy) model::DecodingPolicy::parse(v);  // names the policy and what is wrong
-    for (const BenchPoint& p : expand_bench_grid(g, o.mode)) generation_params(p, o);  // steps vs blocks, ...
+    // Expanding parses every policy; the parameters of each point are checked together (steps vs blocks, ...).
+    for (const BenchPoint& p : expand_bench_grid(g, o.mode)) generation_params(p, o);
   }
   require(o.repetitions >= 1, "--repetitions", o.repetitions, "must be at least 1");
   require(o.warmup >= 0, "--warmup", o.warmup, "must be >= 0");

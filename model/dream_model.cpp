@@ -4,7 +4,6 @@
 #include <cstring>
 #include <stdexcept>
 
-
 #include <nlohmann/json.hpp>
 
 #include "ops/attention.h"

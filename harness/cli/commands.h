@@ -10,7 +10,8 @@ inline constexpr const char* kThreadsHelp = "CPU threads (0 = OMP_NUM_THREADS if
 inline constexpr const char* kPolicyHelp =
     "Decoding policy: dream (the official algorithm; default), blocks:L (semi-autoregressive blocks of L tokens), "
     "threshold:T (also reveal every position whose confidence reaches T; steps become a budget, stops early), "
-    "blocks:L+threshold:T (docs/inference-core.md)";
+    "blocks:L+threshold:T, and +dual_cache on any of them (Fast-dLLM's cache, an approximation; "
+    "docs/inference-core.md)";
 
 void add_generate_command(CLI::App& app);     // diffusion generation from ids or text (model/)
 void add_make_model_command(CLI::App& app);   // writes a random Dream checkpoint (model/)
